@@ -1,0 +1,7 @@
+/**
+ * syncdoc's programmatic API: the domain functions the CLI is built on, with their types.
+ * The CLI (src/cli) is a thin layer over these; scripts can use them directly.
+ */
+export * from './errors.js';
+export * from './findings.js';
+export type * from './snapshot/types.js';

@@ -1,0 +1,40 @@
+/**
+ * The shape of an opened snapshot: every store found in it, detected by its bytes, with a private
+ * copy to read. Consumers (inspect, mmkv, query, outbox, migrate, verify) only ever read
+ * `localPath`s, never the user's files.
+ */
+import type { Finding } from '../findings.js';
+
+export type StoreKind = 'sqlite' | 'mmkv' | 'asyncstorage-ios' | 'convex-export';
+
+export interface StoreRef {
+  kind: StoreKind;
+  /** Path inside the snapshot, POSIX separators (e.g. `SQLite/tasks.db`, `mmkv/mmkv.default`). */
+  path: string;
+  /** Absolute path of syncdoc's private copy (never the user's file). */
+  localPath: string;
+  sizeBytes: number;
+  sha256: string;
+  /**
+   * Companion files, by role, as absolute paths of the private copies:
+   * sqlite → `wal`, `shm`, `journal`; mmkv → `crc`; asyncstorage-ios → `manifest`.
+   */
+  companions: Partial<Record<'wal' | 'shm' | 'journal' | 'crc' | 'manifest', string>>;
+}
+
+export interface Snapshot {
+  /** What the user passed on the command line. */
+  input: string;
+  /** How the input was read. */
+  container: 'folder' | 'file' | 'zip' | 'tar' | 'tgz' | 'android-backup' | 'xcappdata';
+  stores: StoreRef[];
+  /** Problems met while opening (refused archive entries, missing companions, …). */
+  findings: Finding[];
+  /** Removes the private copies. Idempotent. */
+  close(): void;
+}
+
+export interface OpenSnapshotOptions {
+  /** Cap on the total bytes extracted from an archive (default 4 GiB). */
+  maxExtractBytes?: number;
+}
