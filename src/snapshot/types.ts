@@ -9,10 +9,17 @@ export type StoreKind = 'sqlite' | 'mmkv' | 'asyncstorage-ios' | 'convex-export'
 
 export interface StoreRef {
   kind: StoreKind;
-  /** Path inside the snapshot, POSIX separators (e.g. `SQLite/tasks.db`, `mmkv/mmkv.default`). */
+  /**
+   * Path inside the snapshot, POSIX separators (e.g. `SQLite/tasks.db`, `mmkv/mmkv.default`). For
+   * `asyncstorage-ios` it is the manifest's path (`…/RCTAsyncLocalStorage_V1/manifest.json`).
+   */
   path: string;
-  /** Absolute path of syncdoc's private copy (never the user's file). */
+  /**
+   * Absolute path of syncdoc's private copy (never the user's file). For `asyncstorage-ios` it is the
+   * copied folder (manifest.json plus the md5-named side files of large values).
+   */
   localPath: string;
+  /** Size and sha256 of the original (equal to the copy's); for `asyncstorage-ios`, of manifest.json. */
   sizeBytes: number;
   sha256: string;
   /**

@@ -1,0 +1,41 @@
+/**
+ * Copies a file into syncdoc's private temp folder while hashing it, in one read of the original.
+ * The hash is of the bytes actually copied, so the sha256 a report prints always describes the copy
+ * every reader opened, even if the user's file changes underneath us. The original is opened
+ * read-only and never written.
+ */
+import { createHash } from 'node:crypto';
+import { createReadStream, createWriteStream, mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+
+export interface CopyResult {
+  sha256: string;
+  sizeBytes: number;
+}
+
+export async function copyWithHash(src: string, dest: string): Promise<CopyResult> {
+  mkdirSync(dirname(dest), { recursive: true, mode: 0o700 });
+  const hash = createHash('sha256');
+  let sizeBytes = 0;
+  const tap = new Transform({
+    transform(chunk: Buffer, _enc, done) {
+      hash.update(chunk);
+      sizeBytes += chunk.length;
+      done(null, chunk);
+    },
+  });
+  await pipeline(createReadStream(src), tap, createWriteStream(dest, { mode: 0o600 }));
+  return { sha256: hash.digest('hex'), sizeBytes };
+}
+
+export async function hashFile(path: string): Promise<CopyResult> {
+  const hash = createHash('sha256');
+  let sizeBytes = 0;
+  for await (const chunk of createReadStream(path) as AsyncIterable<Buffer>) {
+    hash.update(chunk);
+    sizeBytes += chunk.length;
+  }
+  return { sha256: hash.digest('hex'), sizeBytes };
+}
