@@ -47,9 +47,33 @@ export interface PullPage {
 
 export interface Backend {
   readonly kind: 'local' | 'http' | 'convex';
+  /** Largest batch the backend is known to accept; replay caps its batches below these. */
+  readonly limits?: { maxOpsPerPush?: number; maxBodyBytes?: number };
   push(ops: PushOp[], options?: { signal?: AbortSignal }): Promise<PushResult[]>;
   pull(cursor: string | null, limit: number, options?: { signal?: AbortSignal }): Promise<PullPage>;
   close(): Promise<void>;
+}
+
+export interface TransportErrorDetails {
+  /** HTTP status when the server answered. */
+  status?: number;
+  /** From Retry-After on 429/503. */
+  retryAfterMs?: number;
+  /** Request over a size/count limit (413, Convex argument/transaction limits): halve the batch. */
+  tooLarge?: boolean;
+  /** Connection refused, DNS failure: nothing reached a server. */
+  unreachable?: boolean;
+  /** Definite and worth retrying later (429, 503, 408). */
+  transient?: boolean;
+  /** No answer within the client's timeout (indefinite). */
+  timedOut?: boolean;
+  /** The caller's AbortSignal fired mid-request (indefinite). */
+  aborted?: boolean;
+  /**
+   * The server answered something the protocol does not allow (4xx other than 408/413/429, a
+   * function error, a malformed body). Retrying the same request will not help.
+   */
+  protocol?: boolean;
 }
 
 /**
@@ -61,7 +85,7 @@ export class BackendTransportError extends Error {
   constructor(
     message: string,
     readonly definite: boolean,
-    readonly details: { status?: number; retryAfterMs?: number; tooLarge?: boolean; unreachable?: boolean } = {},
+    readonly details: TransportErrorDetails = {},
   ) {
     super(message);
     this.name = 'BackendTransportError';
