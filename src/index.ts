@@ -5,3 +5,6 @@
 export * from './errors.js';
 export * from './findings.js';
 export type * from './snapshot/types.js';
+export { openSnapshot, DEFAULT_MAX_EXTRACT_BYTES } from './snapshot/open.js';
+export { openSqlite, openSqliteWithoutWal, type SqliteDb } from './readers/sqlite-open.js';
+export { createRedactor, redactorFor, classifyKey, NO_REDACTION, type Redactor } from './privacy/redact.js';
