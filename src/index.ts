@@ -8,3 +8,5 @@ export type * from './snapshot/types.js';
 export { openSnapshot, DEFAULT_MAX_EXTRACT_BYTES } from './snapshot/open.js';
 export { openSqlite, openSqliteWithoutWal, type SqliteDb } from './readers/sqlite-open.js';
 export { createRedactor, redactorFor, classifyKey, NO_REDACTION, type Redactor } from './privacy/redact.js';
+export type * from './outbox/types.js';
+export { readOutbox, openOps, type ReadOutboxOptions } from './outbox/read-outbox.js';

@@ -1,0 +1,124 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { openSnapshot } from '../snapshot/open.js';
+import type { Snapshot } from '../snapshot/types.js';
+import { copyFixture, FIXTURES, hashTree } from '../test-support/cli.js';
+import { openOps, readOutbox } from './read-outbox.js';
+
+type Truth = { outbox: Record<string, unknown> };
+const opened: Snapshot[] = [];
+afterAll(() => opened.forEach((s) => s.close()));
+
+async function open(name: string): Promise<{ snap: Snapshot; truth: Truth; copy: string }> {
+  const copy = copyFixture(`snapshots/${name}`);
+  const snap = await openSnapshot(copy);
+  opened.push(snap);
+  const truth = JSON.parse(readFileSync(join(FIXTURES, 'snapshots', name, 'truth.json'), 'utf8')) as Truth;
+  return { snap, truth, copy };
+}
+
+function truthIds(truth: Truth): string[] {
+  const o = truth.outbox as { entries?: Array<{ id: unknown }> } & Record<string, { entries?: Array<{ id: unknown }> }>;
+  if (Array.isArray(o.entries)) return o.entries.map((e) => String(e.id));
+  return Object.values(o).flatMap((slice) => (slice.entries ?? []).map((e) => String(e.id)));
+}
+
+describe('readOutbox on every fixture', () => {
+  const cases: Array<[string, string, number]> = [
+    ['drizzle-expo-wal', 'drizzle', 8],
+    ['drizzle-expo-wal-missing', 'drizzle', 3],
+    ['hybrid-queue-basic', 'hybrid', 59],
+    ['watermelondb-basic', 'watermelondb', 15],
+    ['triple-layer-legacy', 'triple-layer', 11],
+    ['asyncstorage-redux-persist-android', 'redux-persist', 11],
+  ];
+  it.each(cases)('%s: every truth.json queue entry, in send order, as %s', async (name, shape, count) => {
+    const { snap, truth } = await open(name);
+    const outbox = readOutbox(snap);
+    expect(outbox.ops).toHaveLength(count);
+    expect(new Set(outbox.ops.map((o) => o.shape))).toEqual(new Set([shape]));
+    const ids = outbox.ops.map((o) => o.id);
+    // truth.json lists redux-persist slices in slice order; the reader visits them in the same order
+    expect(ids).toEqual(truthIds(truth));
+    expect(outbox.ops.map((o) => o.position)).toEqual(ids.map((_, i) => i));
+    for (const op of outbox.ops) {
+      expect(op.op).not.toBeNull();
+      expect(op.recordId).toBeTruthy();
+      expect(op.collection).toBeTruthy();
+      expect(op.payloadError).toBeNull();
+    }
+  });
+
+  it('drizzle-expo-wal: queue rows that live only in the -wal are read', async () => {
+    const { snap } = await open('drizzle-expo-wal');
+    const outbox = readOutbox(snap);
+    expect(outbox.ops.map((o) => Number(o.id))).toEqual([3, 4, 5, 6, 7, 8, 9, 10]);
+    expect(outbox.queues[0]?.walMissing).toBe(false);
+  });
+
+  it('drizzle-expo-wal-missing: flags the queue as read without its WAL', async () => {
+    const { snap } = await open('drizzle-expo-wal-missing');
+    expect(readOutbox(snap).queues[0]?.walMissing).toBe(true);
+  });
+
+  it('hybrid: keeps keys, sequence numbers, depends_on and maps statuses', async () => {
+    const { snap } = await open('hybrid-queue-basic');
+    const outbox = readOutbox(snap);
+    const byId = new Map(outbox.ops.map((o) => [o.id, o]));
+    const child = byId.get('ac151f47-b331-4045-ba29-589754c70fcb');
+    expect(child?.dependsOn).toEqual(['1e0b932b-1373-41bb-af2d-3ee05d853328']);
+    expect(child?.idempotencyKey).toBe(
+      (truthEntry('hybrid-queue-basic', 'ac151f47-b331-4045-ba29-589754c70fcb') as { idempotency_key: string }).idempotency_key,
+    );
+    expect(byId.get('b230ff0e-bfe9-4a36-9f4f-95ee5b18c048')?.status).toBe('in_flight');
+    expect(byId.get('1e0b932b-1373-41bb-af2d-3ee05d853328')).toMatchObject({ status: 'failed', attempts: 5, maxAttempts: 5 });
+    expect(outbox.ops.filter((o) => o.status === 'done')).toHaveLength(44);
+    expect(openOps(outbox).map((o) => o.id)).toEqual((readTruth('hybrid-queue-basic').outbox as { open_op_ids: string[] }).open_op_ids);
+    expect(outbox.ops[0]?.deviceId).toBe('dev-A1B2');
+    expect(outbox.ops.map((o) => o.seq).slice(-6)).toEqual([54, 55, 58, 59, 60, 61]);
+  });
+
+  it('triple layer: record ids come from the payload and resolve to their tables', async () => {
+    const { snap } = await open('triple-layer-legacy');
+    const outbox = readOutbox(snap);
+    const op6 = outbox.ops.find((o) => o.id === '6');
+    expect(op6).toMatchObject({ collection: 'moods', recordId: '31a4a92b-8155-4cb5-b251-adc47ef7f049', recordTable: 'moods', attempts: 2 });
+    expect(op6?.lastError).toContain('network timeout');
+  });
+
+  it('redux-persist: entries from each slice, with retry budget and the slice records', async () => {
+    const { snap } = await open('asyncstorage-redux-persist-android');
+    const outbox = readOutbox(snap);
+    const poison = outbox.ops.find((o) => o.id === 'sq_qu_0003');
+    expect(poison).toMatchObject({ attempts: 3, maxAttempts: 3, op: 'update', recordId: 'q_00003', collection: 'quote' });
+    const dirty = outbox.records.find((r) => r.recordId === 'gp_0000o');
+    expect(dirty).toMatchObject({ dirty: true, syncStatus: 'pending', table: 'persist:root/guidedMeditation' });
+    expect(outbox.ops.every((o) => o.deviceId === outbox.ops[0]?.deviceId && o.deviceId !== null)).toBe(true);
+  });
+
+  it('watermelondb: REAL timestamps become integer ms; records carry _status', async () => {
+    const { snap } = await open('watermelondb-basic');
+    const outbox = readOutbox(snap);
+    expect(outbox.ops.every((o) => Number.isInteger(o.createdAt) && o.createdAtUnit === 'ms')).toBe(true);
+    const rec = outbox.records.find((r) => r.recordId === 'yiaw8p7p1bgyyhsh');
+    expect(rec).toMatchObject({ localStatus: 'updated', syncStatus: 'synced', dirty: true });
+  });
+
+  it('reading never modifies the snapshot', async () => {
+    const copy = copyFixture('snapshots/hybrid-queue-basic');
+    const before = hashTree(copy);
+    const snap = await openSnapshot(copy);
+    readOutbox(snap);
+    snap.close();
+    expect(hashTree(copy)).toEqual(before);
+  });
+});
+
+function readTruth(name: string): Record<string, unknown> {
+  return JSON.parse(readFileSync(join(FIXTURES, 'snapshots', name, 'truth.json'), 'utf8')) as Record<string, unknown>;
+}
+
+function truthEntry(name: string, id: string): unknown {
+  return (readTruth(name).outbox as { entries: Array<{ id: string }> }).entries.find((e) => e.id === id);
+}

@@ -1,0 +1,106 @@
+/**
+ * `readOutbox`: every queue in an opened snapshot, normalised to OutboxOp, plus the record states
+ * lint needs. Stores are visited in path order and each queue keeps its own send order, so
+ * `position` is deterministic for a given snapshot. Reads only the snapshot's private copies and
+ * never consults the wall clock (the simulator seeds itself from this), so equal bytes give equal output.
+ */
+import { closeSync, openSync, readSync } from 'node:fs';
+import type { Snapshot, StoreRef } from '../snapshot/types.js';
+import { OPEN_STATUSES, type OutboxOp, type OutboxQueueInfo, type OutboxRecordState, type OutboxSnapshot } from './types.js';
+import { openSqlite, type SqliteDb } from '../readers/sqlite-open.js';
+import { listTables, readSqliteOutbox, type QueueEntry } from './sqlite-queues.js';
+import { readReduxPersistOutbox } from './redux-persist-queue.js';
+
+export interface ReadOutboxOptions {
+  /** Timestamps after this (UTC ms) are ignored when picking `newestTimestamp` (future outliers). */
+  ignoreAfterMs?: number;
+}
+
+/** Byte 18 of a SQLite header is the write version: 2 means WAL mode. */
+function headerSaysWal(path: string): boolean {
+  const fd = openSync(path, 'r');
+  try {
+    const buf = Buffer.alloc(20);
+    const n = readSync(fd, buf, 0, 20, 0);
+    return n === 20 && buf.toString('latin1', 0, 15) === 'SQLite format 3' && (buf[18] === 2 || buf[19] === 2);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Android AsyncStorage (`catalystLocalStorage`) entries, or null when the file is not one. */
+function readCatalystEntries(db: SqliteDb): Map<string, string> | null {
+  // TODO(mmkv owner's src/readers/asyncstorage*.ts): switch to their reader once it lands (iOS too).
+  if (!listTables(db).includes('catalystLocalStorage')) return null;
+  const rows = db.prepare('SELECT key, value FROM catalystLocalStorage').all() as Array<{ key: string; value: string }>;
+  return new Map(rows.map((r) => [String(r.key), String(r.value)]));
+}
+
+interface StoreOutbox {
+  queues: Array<{ queue: string; shape: OutboxOp['shape']; entries: QueueEntry[]; recordTables: string[] }>;
+  records: OutboxRecordState[];
+  walMissing: boolean;
+}
+
+function readStore(store: StoreRef): StoreOutbox | null {
+  if (store.kind !== 'sqlite') return null;
+  // A cleanly closed WAL database has neither -wal nor -shm; a -shm without its -wal is a bad export.
+  const walMissing = store.companions.wal === undefined && store.companions.shm !== undefined && headerSaysWal(store.localPath);
+  const db = openSqlite(store);
+  try {
+    const catalyst = readCatalystEntries(db);
+    if (catalyst) {
+      const redux = readReduxPersistOutbox(catalyst, store.path);
+      return { queues: redux.queues.map((q) => ({ ...q, shape: 'redux-persist' as const })), records: redux.records, walMissing };
+    }
+    const sql = readSqliteOutbox(db, store.path);
+    return { queues: sql.queues.map((q) => ({ ...q, queue: q.table })), records: sql.records, walMissing };
+  } finally {
+    db.close();
+  }
+}
+
+export function readOutbox(snapshot: Pick<Snapshot, 'stores'>, options: ReadOutboxOptions = {}): OutboxSnapshot {
+  const queues: OutboxQueueInfo[] = [];
+  const ops: OutboxOp[] = [];
+  const records: OutboxRecordState[] = [];
+  const stores = [...snapshot.stores].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  for (const store of stores) {
+    const found = readStore(store);
+    if (!found || found.queues.length === 0) continue;
+    for (const q of found.queues) {
+      queues.push({
+        store: store.path,
+        queue: q.queue,
+        shape: q.shape,
+        count: q.entries.length,
+        walMissing: found.walMissing,
+        recordTables: q.recordTables,
+      });
+      for (const e of q.entries) ops.push({ ...e, position: ops.length });
+    }
+    records.push(...found.records);
+  }
+  return { queues, ops, records, newestTimestamp: newestTimestamp(ops, records, options.ignoreAfterMs) };
+}
+
+function newestTimestamp(ops: OutboxOp[], records: OutboxRecordState[], ignoreAfterMs: number | undefined): number | null {
+  let newest: number | null = null;
+  const consider = (t: number | null): void => {
+    if (t === null || (ignoreAfterMs !== undefined && t > ignoreAfterMs)) return;
+    if (newest === null || t > newest) newest = t;
+  };
+  for (const op of ops) {
+    consider(op.createdAt);
+    consider(op.lastAttemptAt);
+    consider(op.nextAttemptAt);
+    consider(op.updatedAt);
+  }
+  for (const r of records) consider(r.updatedAt);
+  return newest;
+}
+
+/** Ops that still have to reach a backend (pending, in flight, failed), in send order. */
+export function openOps(outbox: OutboxSnapshot): OutboxOp[] {
+  return outbox.ops.filter((op) => OPEN_STATUSES.has(op.status));
+}
