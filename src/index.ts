@@ -10,3 +10,6 @@ export { openSqlite, openSqliteWithoutWal, type SqliteDb } from './readers/sqlit
 export { createRedactor, redactorFor, classifyKey, NO_REDACTION, type Redactor } from './privacy/redact.js';
 export type * from './outbox/types.js';
 export { readOutbox, openOps, type ReadOutboxOptions } from './outbox/read-outbox.js';
+export { readMmkvInstance, readMmkvFiles, type MmkvInstance, type MmkvEntry, type MmkvDecodeOptions } from './readers/mmkv.js';
+export { inferMmkvValue, decodeMmkvValueAs, MMKV_VALUE_TYPES, type MmkvValueType, type TypedValue } from './readers/values.js';
+export { decodeJsonString, type DecodedCollection, type DecodedJsonValue, type JsonRecord } from './readers/values-collections.js';

@@ -1,0 +1,525 @@
+/**
+ * The MMKV decoder: data file + `.crc` meta in, a typed instance out (meta, integrity, live entries,
+ * removed keys, per-item history, JSON/Zustand collections, findings). Pure: bytes in, data out;
+ * only `readMmkvFiles` touches the disk, to read the two files. Damage is data (findings that say
+ * what the real MMKV would do on load and what syncdoc recovered); only unusable input throws an
+ * InputError: a file too short to be MMKV, a wrong or missing key (the CRC matches but the bytes do
+ * not parse), so a wrong key never yields garbage entries.
+ */
+import { readFileSync } from 'node:fs';
+import { basename } from 'node:path';
+import { crc32 } from 'node:zlib';
+import { InputError } from '../errors.js';
+import type { Finding, Severity } from '../findings.js';
+import { decodeText, escapeBytes, type TextEncoding } from './mmkv-bytes.js';
+import { aesCandidates, decryptMmkvRegion, effectiveMmkvKey, mmkvIv, type AesBits } from './mmkv-crypto.js';
+import { hasKeyExpiration, META_STRUCT_BYTES, parseMmkvMeta, type MmkvMeta } from './mmkv-meta.js';
+import { parseItems, type ParsedItems, type RawItem } from './mmkv-items.js';
+import { decodeJsonString, type DecodedCollection, type JsonEnvelope } from './values-collections.js';
+import { decodeMmkvValueAs, inferMmkvValue, type MmkvValue, type MmkvValueType, type TypedValue } from './values.js';
+
+export interface MmkvDecodeOptions {
+  /** The encryption key as the app passed it (UTF-8 string or raw bytes). */
+  key?: string | Uint8Array;
+  /** Force AES-128 or AES-256; by default both are tried, the likelier first. */
+  aesBits?: AesBits;
+  /** Per-key type overrides (`--as KEY=TYPE`). */
+  as?: Readonly<Record<string, MmkvValueType>>;
+  /** Collect every physical item (`--history`). */
+  history?: boolean;
+  /** Instance name (the data file's name) and paths, for messages and findings. */
+  name?: string;
+  store?: string;
+  /** "Now" for expiry findings, in ms; no expiry findings without it. */
+  nowMs?: number;
+}
+
+/** The meta fields as reported (`syncdoc mmkv --json` → `meta`). */
+export interface MmkvMetaReport {
+  crcFile: boolean;
+  crcDigest: number;
+  crcComputed: number;
+  version: number;
+  sequence: number;
+  ivHex: string;
+  actualSize: number;
+  lastConfirmedActualSize: number;
+  lastConfirmedCrcDigest: number;
+  flags: bigint;
+  dataFileSize: number;
+  dataFileHeader: number;
+  /** Which size was used: the meta's (version >= 3), the data-file header's, or the file end. */
+  sizeSource: 'meta' | 'header' | 'file-end';
+  encrypted: boolean;
+  aesBits: AesBits | null;
+  keyExpiration: boolean;
+}
+
+/** What the real MMKV (v2.4) does when it opens these files. */
+export type MmkvLoadOutcome =
+  | { action: 'load'; keys: number }
+  | { action: 'roll-back'; to: 'header' | 'last-confirmed'; sizeBytes: number; keys: number }
+  | { action: 'discard'; keys: 0 };
+
+export interface MmkvIntegrity {
+  /** null when there is no `.crc` to compare with. */
+  crcOk: boolean | null;
+  sizeWithinFile: boolean;
+  /** Bytes of the data region that were read (after the 4-byte header). */
+  regionBytes: number;
+  /** Bytes of the region covered by complete items. */
+  parsedBytes: number;
+  /** File offset where parsing stopped early (torn or bad item), if it did. */
+  stoppedAt: number | null;
+  /** Bytes of the region covered by a CRC that matched (full, header or last-confirmed prefix). */
+  verifiedBytes: number;
+  onLoad: MmkvLoadOutcome;
+  status: 'verified' | 'recovered' | 'unverified';
+}
+
+export interface MmkvEntry {
+  key: string;
+  /** Present when the key bytes are not plain UTF-8. */
+  keyHex?: string;
+  keyEncoding?: TextEncoding | 'bytes';
+  type: MmkvValueType;
+  value: MmkvValue;
+  /** The value payload as stored after its length varint, expiry stamp included. */
+  rawHex: string;
+  /** Unix seconds (0 = never) in key-expiration mode, else null. */
+  expireAt: number | null;
+  sizeBytes: number;
+  /** File offset of the live item. */
+  offset: number;
+  /** The item lies inside a CRC-verified prefix. */
+  verified: boolean;
+  encoding?: TextEncoding;
+  alternatives?: MmkvValueType[];
+  /** The type came from `--as`. */
+  override?: true;
+  /** The string value is JSON of this shape (collections are in `collections`). */
+  json?: JsonEnvelope;
+}
+
+export interface MmkvHistoryItem {
+  offset: number;
+  key: string;
+  keyHex?: string;
+  deleted: boolean;
+  /** null for a deletion marker. */
+  rawHex: string | null;
+  type?: MmkvValueType;
+  value?: MmkvValue;
+  expireAt: number | null;
+  live: boolean;
+}
+
+/** A JSON value of a live key, decoded (Zustand state, redux-persist slices or plain JSON). */
+export interface MmkvJsonStore {
+  key: string;
+  envelope: JsonEnvelope;
+  version?: number;
+  state: unknown;
+}
+
+export interface MmkvInstance {
+  name: string;
+  store?: string;
+  meta: MmkvMetaReport;
+  integrity: MmkvIntegrity;
+  entries: MmkvEntry[];
+  removedKeys: string[];
+  /** Every physical item in file order (only with `history`). */
+  history?: MmkvHistoryItem[];
+  collections: DecodedCollection[];
+  jsonStores: MmkvJsonStore[];
+  findings: Finding[];
+  verdict: 'ok' | 'damaged';
+}
+
+const HEADER_BYTES = 4;
+
+/** Reads `<path>` and `<path>.crc` from disk and decodes them. */
+export function readMmkvFiles(dataPath: string, opts: MmkvDecodeOptions = {}): MmkvInstance {
+  let data: Buffer;
+  try {
+    data = readFileSync(dataPath);
+  } catch (err) {
+    throw new InputError('cannot read the MMKV data file', { code: 'E_INPUT_MISSING', subject: dataPath, hint: 'pass the data file (named by the MMKV id, no extension) or its folder', cause: err });
+  }
+  let crc: Buffer | undefined;
+  try {
+    crc = readFileSync(dataPath + '.crc');
+  } catch {
+    crc = undefined; // reported as a finding by the decoder
+  }
+  return readMmkvInstance(data, crc, { name: basename(dataPath), store: dataPath, ...opts });
+}
+
+/** Decodes one instance from its data-file bytes and (optional) `.crc` bytes. */
+export function readMmkvInstance(data: Uint8Array, crcFile: Uint8Array | undefined, opts: MmkvDecodeOptions = {}): MmkvInstance {
+  const name = opts.name ?? 'mmkv';
+  const subject = opts.store ?? name;
+  const buf = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+  if (buf.length < HEADER_BYTES) {
+    throw new InputError(`not an MMKV data file (${buf.length} bytes, shorter than the 4-byte header)`, {
+      code: 'E_MMKV_TOO_SHORT',
+      subject,
+      hint: 'pass the data file of an MMKV instance (beside its .crc)',
+    });
+  }
+  const findings: Finding[] = [];
+  const add = (code: string, severity: Severity, message: string, ref?: string): void => {
+    const f: Finding = { code, severity, message, store: subject };
+    if (ref !== undefined) f.ref = ref;
+    findings.push(f);
+  };
+
+  const meta = crcFile === undefined ? undefined : parseMmkvMeta(crcFile);
+  const header = buf.readUInt32LE(0);
+  const fileLen = buf.length;
+  const maxRegion = fileLen - HEADER_BYTES;
+  const fits = (size: number): boolean => size <= maxRegion;
+  const crcOf = (size: number): number => crc32(buf.subarray(HEADER_BYTES, HEADER_BYTES + size));
+
+  if (meta === undefined) {
+    add('MMKV_CRC_MISSING', 'warn', `no ${name}.crc beside the data file: nothing to verify against; the real MMKV would find no CRC and, by default, discard the store on load`);
+  } else {
+    if (meta.storedBytes < META_STRUCT_BYTES) {
+      add('MMKV_META_SHORT', 'info', `${name}.crc has ${meta.storedBytes} bytes (< ${META_STRUCT_BYTES}): an old (MMKV 1.0.x) or cut meta file; missing fields read as zero`);
+    }
+    if (meta.version >= 7) add('MMKV_META_VERSION_INVALID', 'error', `meta version ${meta.version} is not one MMKV writes (0-4; >= 7 is garbage to MMKV)`);
+    else if (meta.version >= 5) add('MMKV_META_VERSION_INVALID', 'warn', `meta version ${meta.version} is reserved; decoded as version 4`);
+  }
+
+  // Which size to trust (mmkv-format.md section 4).
+  let sizeSource: MmkvMetaReport['sizeSource'];
+  let size: number;
+  if (meta !== undefined && meta.version >= 3) {
+    sizeSource = 'meta';
+    size = meta.actualSize;
+  } else if (meta === undefined && (header === 0 || !fits(header))) {
+    // No meta and no usable header (v2.4+ writers leave it 0): read up to the file end.
+    sizeSource = 'file-end';
+    size = maxRegion;
+  } else {
+    sizeSource = 'header';
+    size = header;
+  }
+  const sizeWithinFile = fits(size);
+  const regionEnd = HEADER_BYTES + (sizeWithinFile ? size : maxRegion);
+  const crcComputed = crc32(buf.subarray(HEADER_BYTES, regionEnd));
+  const crcOk = meta === undefined ? null : sizeWithinFile && crcComputed === meta.crcDigest;
+
+  if (!sizeWithinFile) {
+    add('MMKV_SIZE_BEYOND_FILE', 'error', `the ${sizeSource === 'meta' ? 'meta actual_size' : 'data-file header'} says ${size} bytes of data but the file holds only ${maxRegion} after its header (file cut short?)`);
+  } else if (crcOk === false && meta !== undefined) {
+    add('MMKV_CRC_MISMATCH', 'error', `CRC-32 of the ${size}-byte data region is ${hex32(crcComputed)}, the .crc says ${hex32(meta.crcDigest)}: the data or the meta was damaged or written incompletely`);
+  }
+  if (meta !== undefined && meta.version >= 3 && header !== 0 && header !== meta.actualSize) {
+    add('MMKV_HEADER_MISMATCH', 'info', `data-file header says ${header} bytes, the meta ${meta.actualSize}; the meta is authoritative (version ${meta.version})`);
+  }
+
+  // What MMKV itself would do on load (section 9): full load, roll back, or discard.
+  const expiring = hasKeyExpiration(meta);
+  let fallback: { to: 'header' | 'last-confirmed'; size: number } | undefined;
+  if (crcOk !== true && meta !== undefined) {
+    if (header !== size && fits(header) && crcOf(header) === meta.crcDigest) fallback = { to: 'header', size: header };
+    else if (meta.version >= 3 && fits(meta.lastConfirmedActualSize) && crcOf(meta.lastConfirmedActualSize) === meta.lastConfirmedCrcDigest) {
+      fallback = { to: 'last-confirmed', size: meta.lastConfirmedActualSize };
+    }
+  }
+  const verifiedSize = crcOk === true ? size : (fallback?.size ?? 0);
+
+  // Decrypt (trying the AES sizes) and parse.
+  const keyBytes = opts.key === undefined ? undefined : typeof opts.key === 'string' ? Buffer.from(opts.key, 'utf8') : Buffer.from(opts.key);
+  const { plain, parsed, aesBits } = decryptAndParse(buf, regionEnd, meta, keyBytes, opts.aesBits, expiring, crcOk === true, subject, fallback?.size);
+
+  const stoppedAt = parsed.stop === undefined ? null : parsed.stop.at;
+  const parsedBytes = parsed.parsedEnd - HEADER_BYTES;
+  if (parsed.stop !== undefined) {
+    const lost = regionEnd - parsed.stop.at;
+    const code = parsed.stop.reason === 'torn' ? 'MMKV_TORN_TAIL' : 'MMKV_BAD_ITEM';
+    add(code, 'error', `item at offset ${parsed.stop.at}: ${parsed.stop.detail}; the last ${lost} bytes of the region are unreadable`, `offset ${parsed.stop.at}`);
+  }
+
+  // Append-log semantics: later items win, an empty value deletes.
+  const live = new Map<string, number>();
+  const deleted = new Set<string>();
+  const rawKeys: string[] = new Array<string>(parsed.items.length);
+  for (let i = 0; i < parsed.items.length; i++) {
+    const it = parsed.items[i] as RawItem;
+    // latin1 is a 1:1 byte→char map: keys compare as raw bytes, like MMKV compares them.
+    const k = plain.toString('latin1', it.keyStart, it.keyEnd);
+    rawKeys[i] = k;
+    if (it.valueEnd === it.valueStart) {
+      live.delete(k);
+      deleted.add(k);
+    } else live.set(k, i);
+  }
+  const liveIdx = [...live.values()].sort((a, b) => a - b);
+  const keyCache = new Map<string, DisplayKey>();
+  const displayKey = (i: number): DisplayKey => {
+    const k = rawKeys[i] as string;
+    let d = keyCache.get(k);
+    if (d === undefined) {
+      const it = parsed.items[i] as RawItem;
+      d = describeKey(plain.subarray(it.keyStart, it.keyEnd));
+      keyCache.set(k, d);
+    }
+    return d;
+  };
+
+  const entries: MmkvEntry[] = [];
+  const collections: DecodedCollection[] = [];
+  const jsonStores: MmkvJsonStore[] = [];
+  const overrides = opts.as ?? {};
+  const nowSec = opts.nowMs === undefined ? undefined : Math.floor(opts.nowMs / 1000);
+  const expired: string[] = [];
+  for (const i of liveIdx) {
+    const it = parsed.items[i] as RawItem;
+    const dk = displayKey(i);
+    const stored = plain.subarray(it.valueStart, it.valueEnd);
+    const { payload, expireAt } = splitExpiry(stored, expiring);
+    let typed: TypedValue = inferMmkvValue(payload);
+    let override = false;
+    const wanted = overrides[dk.key];
+    if (wanted !== undefined) {
+      const forced = decodeMmkvValueAs(payload, wanted);
+      if (forced === undefined) {
+        add('MMKV_AS_MISMATCH', 'warn', `--as ${dk.key}=${wanted} does not fit the ${payload.length}-byte payload; shown as the inferred ${typed.type}`, dk.key);
+      } else {
+        typed = forced;
+        override = true;
+      }
+    }
+    const entry: MmkvEntry = {
+      key: dk.key,
+      type: typed.type,
+      value: typed.value,
+      rawHex: stored.toString('hex'),
+      expireAt,
+      sizeBytes: stored.length,
+      offset: it.at,
+      verified: it.valueEnd <= HEADER_BYTES + verifiedSize,
+    };
+    if (dk.keyHex !== undefined) entry.keyHex = dk.keyHex;
+    if (dk.encoding !== 'utf-8') entry.keyEncoding = dk.encoding;
+    if (typed.encoding !== undefined) entry.encoding = typed.encoding;
+    if (typed.alternatives !== undefined && !override) entry.alternatives = typed.alternatives;
+    if (override) entry.override = true;
+    if (typed.type === 'string' && typeof typed.value === 'string') {
+      const decoded = decodeJsonString(dk.key, typed.value);
+      if (decoded !== undefined) {
+        if (decoded.state !== undefined) {
+          entry.json = decoded.envelope;
+          const js: MmkvJsonStore = { key: dk.key, envelope: decoded.envelope, state: decoded.state };
+          if (decoded.version !== undefined) js.version = decoded.version;
+          jsonStores.push(js);
+        }
+        collections.push(...decoded.collections);
+        for (const p of decoded.problems) add(p.code, p.severity, p.message, p.ref);
+      }
+    }
+    if (expireAt !== null && expireAt !== 0 && nowSec !== undefined && expireAt <= nowSec) expired.push(dk.key);
+    entries.push(entry);
+  }
+  if (expired.length > 0) {
+    add('MMKV_KEY_EXPIRED', 'info', `${expired.length} key(s) past their expiry stamp, still in the file (MMKV drops them when read or at the next write-back): ${expired.join(', ')}`);
+  }
+
+  const removedKeys = [...deleted].filter((k) => !live.has(k)).map((k) => describeKey(Buffer.from(k, 'latin1')).key);
+
+  // The load outcome, counted with the same parser over the prefix MMKV would keep.
+  let onLoad: MmkvLoadOutcome;
+  if (crcOk === true) onLoad = { action: 'load', keys: entries.length };
+  else if (fallback !== undefined) {
+    const keys = countLiveKeys(parseItems(plain, HEADER_BYTES, HEADER_BYTES + fallback.size, expiring), plain);
+    onLoad = { action: 'roll-back', to: fallback.to, sizeBytes: fallback.size, keys };
+  } else onLoad = { action: 'discard', keys: 0 };
+
+  const damaged = crcOk === false || !sizeWithinFile || parsed.stop !== undefined;
+  if (damaged) {
+    if (onLoad.action === 'roll-back') {
+      add('MMKV_WOULD_ROLL_BACK', 'warn', `on load the real MMKV would silently roll back to the ${onLoad.to === 'header' ? 'data-file header size' : 'last full write-back'} (${onLoad.sizeBytes} bytes): ${onLoad.keys} key(s) would survive; every later append is lost`);
+    } else {
+      add('MMKV_WOULD_DISCARD', 'warn', `on load the real MMKV finds no size/CRC pair that matches: its default error handler discards the store (0 keys survive)`);
+    }
+  }
+  if (damaged || crcOk === null) {
+    const unverified = entries.filter((e) => !e.verified).length;
+    add('MMKV_RECOVERED', 'info', `syncdoc read ${parsed.items.length} complete item(s) → ${entries.length} live key(s) (${unverified} outside any CRC-verified prefix)${stoppedAt === null ? '' : `; unreadable tail from offset ${stoppedAt}`}`);
+  }
+
+  // Stale bytes after the region: normal after clearAll()/override, worth knowing in forensics.
+  const staleNonZero = countNonZero(buf, regionEnd, fileLen);
+  if (sizeWithinFile && staleNonZero > 0) {
+    add('MMKV_STALE_BYTES', 'info', `${staleNonZero} non-zero byte(s) after the data region (offset ${regionEnd}): leftovers of older content (clearAll, override or write-back), ignored as MMKV does`);
+  }
+
+  let history: MmkvHistoryItem[] | undefined;
+  if (opts.history === true) {
+    history = parsed.items.map((it, i) => {
+      const dk = displayKey(i);
+      const isLive = live.get(rawKeys[i] as string) === i;
+      if (it.valueEnd === it.valueStart) {
+        const h: MmkvHistoryItem = { offset: it.at, key: dk.key, deleted: true, rawHex: null, expireAt: null, live: false };
+        if (dk.keyHex !== undefined) h.keyHex = dk.keyHex;
+        return h;
+      }
+      const stored = plain.subarray(it.valueStart, it.valueEnd);
+      const { payload, expireAt } = splitExpiry(stored, expiring);
+      const wanted = overrides[dk.key];
+      const typed = (wanted === undefined ? undefined : decodeMmkvValueAs(payload, wanted)) ?? inferMmkvValue(payload);
+      const h: MmkvHistoryItem = { offset: it.at, key: dk.key, deleted: false, rawHex: stored.toString('hex'), type: typed.type, value: typed.value, expireAt, live: isLive };
+      if (dk.keyHex !== undefined) h.keyHex = dk.keyHex;
+      return h;
+    });
+  }
+
+  const metaReport: MmkvMetaReport = {
+    crcFile: meta !== undefined,
+    crcDigest: meta?.crcDigest ?? 0,
+    crcComputed,
+    version: meta?.version ?? 0,
+    sequence: meta?.sequence ?? 0,
+    ivHex: meta?.ivHex ?? '00000000000000000000000000000000',
+    actualSize: meta?.actualSize ?? 0,
+    lastConfirmedActualSize: meta?.lastConfirmedActualSize ?? 0,
+    lastConfirmedCrcDigest: meta?.lastConfirmedCrcDigest ?? 0,
+    flags: meta?.flags ?? 0n,
+    dataFileSize: fileLen,
+    dataFileHeader: header,
+    sizeSource,
+    encrypted: aesBits !== null,
+    aesBits,
+    keyExpiration: expiring,
+  };
+  const integrity: MmkvIntegrity = {
+    crcOk,
+    sizeWithinFile,
+    regionBytes: regionEnd - HEADER_BYTES,
+    parsedBytes,
+    stoppedAt,
+    verifiedBytes: verifiedSize,
+    onLoad,
+    status: crcOk === true ? 'verified' : crcOk === null && !damaged ? 'unverified' : 'recovered',
+  };
+  const instance: MmkvInstance = {
+    name,
+    meta: metaReport,
+    integrity,
+    entries,
+    removedKeys,
+    collections,
+    jsonStores,
+    findings,
+    verdict: findings.some((f) => f.severity === 'error') ? 'damaged' : 'ok',
+  };
+  if (opts.store !== undefined) instance.store = opts.store;
+  if (history !== undefined) instance.history = history;
+  return instance;
+}
+
+interface DisplayKey {
+  key: string;
+  keyHex?: string;
+  encoding: TextEncoding | 'bytes';
+}
+
+function describeKey(bytes: Uint8Array): DisplayKey {
+  const text = decodeText(bytes);
+  const hex = Buffer.from(bytes).toString('hex');
+  if (text === undefined) return { key: escapeBytes(bytes), keyHex: hex, encoding: 'bytes' };
+  return text.encoding === 'utf-8' ? { key: text.text, encoding: 'utf-8' } : { key: text.text, keyHex: hex, encoding: text.encoding };
+}
+
+function splitExpiry(stored: Buffer, expiring: boolean): { payload: Buffer; expireAt: number | null } {
+  if (!expiring || stored.length < 5) return { payload: stored, expireAt: null };
+  return { payload: stored.subarray(0, stored.length - 4), expireAt: stored.readUInt32LE(stored.length - 4) };
+}
+
+function countLiveKeys(parsed: ParsedItems, plain: Buffer): number {
+  const live = new Set<string>();
+  for (const it of parsed.items) {
+    const k = plain.toString('latin1', it.keyStart, it.keyEnd);
+    if (it.valueEnd === it.valueStart) live.delete(k);
+    else live.add(k);
+  }
+  return live.size;
+}
+
+function countNonZero(buf: Buffer, from: number, to: number): number {
+  let n = 0;
+  for (let i = from; i < to; i++) if (buf[i] !== 0) n++;
+  return n;
+}
+
+function hex32(n: number): string {
+  return '0x' + (n >>> 0).toString(16).padStart(8, '0');
+}
+
+/** True when every item key is text: garbage from a wrong key almost never is. */
+function keysAreText(parsed: ParsedItems, plain: Buffer): boolean {
+  return parsed.items.every((it) => decodeText(plain.subarray(it.keyStart, it.keyEnd)) !== undefined);
+}
+
+/**
+ * Decrypts (when a key is given, trying each AES size) and parses. With a matching CRC the parse
+ * must reach the region end exactly; otherwise the key (or its size) is wrong, or the instance is
+ * encrypted and no key was given: an InputError, never garbage entries.
+ */
+function decryptAndParse(
+  buf: Buffer,
+  regionEnd: number,
+  meta: MmkvMeta | undefined,
+  key: Buffer | undefined,
+  forcedBits: AesBits | undefined,
+  expiring: boolean,
+  crcOk: boolean,
+  subject: string,
+  verifiedPrefix: number | undefined,
+): { plain: Buffer; parsed: ParsedItems; aesBits: AesBits | null } {
+  const complete = (p: ParsedItems): boolean => p.stop === undefined && p.parsedEnd === regionEnd;
+  if (key === undefined) {
+    const parsed = parseItems(buf, HEADER_BYTES, regionEnd, expiring);
+    const first = parsed.items[0];
+    const firstKeyIsText = first === undefined || decodeText(buf.subarray(first.keyStart, first.keyEnd)) !== undefined;
+    if ((crcOk && !complete(parsed)) || !firstKeyIsText) {
+      throw new InputError(
+        crcOk ? 'the MMKV data matches its CRC but does not parse as items: it is probably encrypted' : 'the MMKV data does not start with a readable item: it is probably encrypted (or badly damaged)',
+        { code: 'E_MMKV_ENCRYPTED', subject, hint: 'pass the encryption key with --key-env VAR or --key-file FILE (never on the command line)' },
+      );
+    }
+    return { plain: buf, parsed, aesBits: null };
+  }
+  const region = buf.subarray(HEADER_BYTES, regionEnd);
+  let best: { plain: Buffer; parsed: ParsedItems; aesBits: AesBits } | undefined;
+  for (const bits of aesCandidates(key, forcedBits)) {
+    const k = effectiveMmkvKey(key, bits);
+    const iv = mmkvIv(meta?.iv, meta?.version ?? 0, k);
+    const plain = Buffer.alloc(buf.length);
+    buf.copy(plain, 0, 0, HEADER_BYTES);
+    decryptMmkvRegion(region, k, bits, iv).copy(plain, HEADER_BYTES);
+    const parsed = parseItems(plain, HEADER_BYTES, regionEnd, expiring);
+    const candidate = { plain, parsed, aesBits: bits };
+    if (crcOk) {
+      if (complete(parsed) && keysAreText(parsed, plain)) return candidate;
+      continue;
+    }
+    // Damaged region: the CRC cannot vouch for the key. A CRC-verified prefix can, else text keys.
+    if (verifiedPrefix !== undefined && verifiedPrefix > 0) {
+      const prefix = parseItems(plain, HEADER_BYTES, HEADER_BYTES + verifiedPrefix, expiring);
+      if (!(prefix.stop === undefined && prefix.parsedEnd === HEADER_BYTES + verifiedPrefix)) continue;
+    }
+    if (parsed.items.length === 0 || !keysAreText(parsed, plain)) continue;
+    if (best === undefined || parsed.parsedEnd > best.parsed.parsedEnd) best = candidate;
+  }
+  if (best !== undefined) return best;
+  if (regionEnd === HEADER_BYTES) return { plain: buf, parsed: parseItems(buf, HEADER_BYTES, regionEnd, expiring), aesBits: forcedBits ?? (key.length > 16 ? 256 : 128) };
+  throw new InputError('wrong encryption key (or wrong AES size): the decrypted MMKV data does not parse', {
+    code: 'E_MMKV_WRONG_KEY',
+    subject,
+    hint: 'check the key given with --key-env/--key-file (MMKV uses its first 16 bytes for AES-128, 32 for AES-256); no entries were shown',
+  });
+}

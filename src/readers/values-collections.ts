@@ -1,0 +1,188 @@
+/**
+ * JSON held in key-value stores, decoded into collections of records. Three shapes occur in React
+ * Native apps: Zustand `persist` envelopes (`{"state":…,"version":N}`), redux-persist entries (an
+ * object whose values are themselves JSON strings, one per slice, plus `_persist`) and plain JSON.
+ * Inside the decoded state, an array of objects that all carry an id field is a collection. A
+ * duplicated id keeps the later entry (what the app would see after rehydration); problems are
+ * returned as data, never thrown, so one bad value never hides the others.
+ */
+
+export type JsonEnvelope = 'zustand' | 'redux-persist' | 'json';
+
+export type JsonRecord = Record<string, unknown>;
+
+export interface DecodedCollection {
+  /** The store key the collection came from (an MMKV key or an AsyncStorage key). */
+  key: string;
+  /** Path of the array inside the decoded value, dot-separated (`state.moods`, `quotes.items`). */
+  path: string;
+  /** Short name for tables and reports: the key plus the path without a Zustand `state.` prefix. */
+  name: string;
+  envelope: JsonEnvelope;
+  /** The field that identifies a record (`id`, `opId`, …). */
+  idField: string;
+  /** The envelope's version (Zustand `version`, redux-persist `_persist.version`) when present. */
+  version?: number;
+  records: JsonRecord[];
+  /** Entries in the stored array before duplicate ids were collapsed. */
+  storedCount: number;
+}
+
+export interface ValueProblem {
+  code: 'VALUE_JSON_UNPARSEABLE' | 'COLLECTION_DUPLICATE_ID';
+  severity: 'warn' | 'info';
+  message: string;
+  ref: string;
+}
+
+export interface DecodedJsonValue {
+  envelope: JsonEnvelope;
+  version?: number;
+  /** Zustand: the `state`; redux-persist: the slices, each decoded once more; plain JSON: the value. */
+  state: unknown;
+  collections: DecodedCollection[];
+  problems: ValueProblem[];
+}
+
+/** Fields that identify a record, in order of preference. */
+const ID_FIELDS = ['id', '_id', 'uuid', 'opId', 'clientId'] as const;
+
+/** Nesting depth searched for collections below the envelope (state.x.y is depth 2). */
+const MAX_COLLECTION_DEPTH = 3;
+
+/**
+ * Decodes a string value that looks like JSON (`{…}` or `[…]`). Returns undefined when it does
+ * not look like JSON at all; a JSON-looking value that fails to parse yields a problem.
+ */
+export function decodeJsonString(key: string, text: string): DecodedJsonValue | undefined {
+  const first = firstNonSpace(text);
+  if (first !== '{' && first !== '[') return undefined;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (err) {
+    const why = err instanceof Error ? err.message : String(err);
+    return {
+      envelope: 'json',
+      state: undefined,
+      collections: [],
+      problems: [{ code: 'VALUE_JSON_UNPARSEABLE', severity: 'warn', message: `value looks like JSON but does not parse (${why}); no records taken from it`, ref: key }],
+    };
+  }
+  if (isZustandEnvelope(parsed)) {
+    const problems: ValueProblem[] = [];
+    const collections = findCollections(key, parsed.state, 'state', 'zustand', parsed.version, problems);
+    return { envelope: 'zustand', version: parsed.version, state: parsed.state, collections, problems };
+  }
+  if (isReduxPersistRoot(parsed)) return decodeReduxPersist(key, parsed);
+  const problems: ValueProblem[] = [];
+  const collections = findCollections(key, parsed, '', 'json', undefined, problems);
+  return { envelope: 'json', state: parsed, collections, problems };
+}
+
+function firstNonSpace(text: string): string | undefined {
+  for (let i = 0; i < text.length && i < 1024; i++) {
+    const c = text[i] as string;
+    if (c !== ' ' && c !== '\n' && c !== '\r' && c !== '\t') return c;
+  }
+  return undefined;
+}
+
+function isPlainObject(v: unknown): v is JsonRecord {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function isZustandEnvelope(v: unknown): v is { state: JsonRecord; version?: number } {
+  if (!isPlainObject(v) || !isPlainObject(v['state'])) return false;
+  // zustand persist writes exactly {state, version}; `version` is a number when present.
+  return Object.keys(v).every((k) => k === 'state' || k === 'version') && (v['version'] === undefined || typeof v['version'] === 'number');
+}
+
+function isReduxPersistRoot(v: unknown): v is Record<string, string> {
+  return isPlainObject(v) && typeof v['_persist'] === 'string' && Object.values(v).every((x) => typeof x === 'string');
+}
+
+/** redux-persist 5/6: every slice is JSON-encoded a second time, `_persist` too. */
+function decodeReduxPersist(key: string, root: Record<string, string>): DecodedJsonValue {
+  const problems: ValueProblem[] = [];
+  const slices: JsonRecord = {};
+  let version: number | undefined;
+  const collections: DecodedCollection[] = [];
+  for (const [slice, encoded] of Object.entries(root)) {
+    let value: unknown;
+    try {
+      value = JSON.parse(encoded);
+    } catch (err) {
+      const why = err instanceof Error ? err.message : String(err);
+      problems.push({ code: 'VALUE_JSON_UNPARSEABLE', severity: 'warn', message: `redux-persist slice "${slice}" does not parse (${why}); no records taken from it`, ref: `${key}.${slice}` });
+      continue;
+    }
+    if (slice === '_persist') {
+      if (isPlainObject(value) && typeof value['version'] === 'number') version = value['version'];
+      continue;
+    }
+    slices[slice] = value;
+  }
+  for (const [slice, value] of Object.entries(slices)) {
+    collections.push(...findCollections(key, value, slice, 'redux-persist', version, problems));
+  }
+  return version === undefined
+    ? { envelope: 'redux-persist', state: slices, collections, problems }
+    : { envelope: 'redux-persist', version, state: slices, collections, problems };
+}
+
+function idFieldOf(items: unknown[]): string | undefined {
+  if (items.length === 0 || !items.every(isPlainObject)) return undefined;
+  const objects = items as JsonRecord[];
+  return ID_FIELDS.find((f) => objects.every((o) => typeof o[f] === 'string' || typeof o[f] === 'number'));
+}
+
+function findCollections(
+  key: string,
+  value: unknown,
+  path: string,
+  envelope: JsonEnvelope,
+  version: number | undefined,
+  problems: ValueProblem[],
+  depth = 0,
+): DecodedCollection[] {
+  const out: DecodedCollection[] = [];
+  if (Array.isArray(value)) {
+    const idField = idFieldOf(value);
+    if (idField !== undefined) out.push(makeCollection(key, path, envelope, version, idField, value as JsonRecord[], problems));
+    return out;
+  }
+  if (!isPlainObject(value) || depth >= MAX_COLLECTION_DEPTH) return out;
+  for (const [field, child] of Object.entries(value)) {
+    const childPath = path === '' ? field : `${path}.${field}`;
+    out.push(...findCollections(key, child, childPath, envelope, version, problems, depth + 1));
+  }
+  return out;
+}
+
+function makeCollection(
+  key: string,
+  path: string,
+  envelope: JsonEnvelope,
+  version: number | undefined,
+  idField: string,
+  items: JsonRecord[],
+  problems: ValueProblem[],
+): DecodedCollection {
+  // Later duplicates win, kept at the position of their last occurrence.
+  const lastIndex = new Map<unknown, number>();
+  items.forEach((item, i) => lastIndex.set(item[idField], i));
+  const records = items.filter((item, i) => lastIndex.get(item[idField]) === i);
+  const shortPath = envelope === 'zustand' && path.startsWith('state.') ? path.slice('state.'.length) : path;
+  const name = shortPath === '' ? key : `${key}.${shortPath}`;
+  if (records.length !== items.length) {
+    problems.push({
+      code: 'COLLECTION_DUPLICATE_ID',
+      severity: 'warn',
+      message: `${items.length - records.length} duplicated ${idField}(s) in ${path || 'the array'}: the later entry of each is kept, as the app would see it`,
+      ref: name,
+    });
+  }
+  const base = { key, path, name, envelope, idField, records, storedCount: items.length };
+  return version === undefined ? base : { ...base, version };
+}

@@ -1,0 +1,218 @@
+/**
+ * Typed values from MMKV payloads. MMKV stores no types, so a payload is either decoded as a type
+ * the caller names (`--as KEY=TYPE`) or inferred with react-native-mmkv's conventions first (bool
+ * = 1 byte, numbers = 8-byte doubles, strings = length-prefixed UTF-8), then the C++ API's shapes.
+ * Some payloads are undecidable (`00` is false, "", empty bytes and 0 at once): the inference says
+ * so in `alternatives` instead of pretending. 64-bit integers stay exact as BigInt.
+ */
+import { decodeText, readVarint32, readVarint64, VARINT_BAD, type TextEncoding } from './mmkv-bytes.js';
+
+export const MMKV_VALUE_TYPES = [
+  'bool',
+  'int32',
+  'uint32',
+  'int64',
+  'uint64',
+  'float',
+  'double',
+  'string',
+  'bytes',
+  'string_vector',
+  'int32_vector',
+  'uint32_vector',
+  'int64_vector',
+  'uint64_vector',
+  'float_vector',
+  'double_vector',
+  'bool_vector',
+] as const;
+
+export type MmkvValueType = (typeof MMKV_VALUE_TYPES)[number];
+
+/** bytes are lowercase hex; non-finite floats are the strings "NaN", "Infinity", "-Infinity". */
+export type MmkvScalar = boolean | number | bigint | string;
+export type MmkvValue = MmkvScalar | MmkvScalar[];
+
+export interface TypedValue {
+  type: MmkvValueType;
+  value: MmkvValue;
+  /** Set for strings (and string vectors) that are modified UTF-8 rather than UTF-8. */
+  encoding?: TextEncoding;
+  /** Other types the same bytes decode as, when the inference is a guess between equals. */
+  alternatives?: MmkvValueType[];
+}
+
+export function isMmkvValueType(s: string): s is MmkvValueType {
+  return (MMKV_VALUE_TYPES as readonly string[]).includes(s);
+}
+
+const INTEGER_TYPES: MmkvValueType[] = ['int32', 'uint32', 'int64', 'uint64'];
+
+/** Best guess for a payload (expiry stamp already removed). Never fails: `bytes` is the fallback. */
+export function inferMmkvValue(payload: Uint8Array): TypedValue {
+  const n = payload.length;
+  if (n === 1 && (payload[0] === 0 || payload[0] === 1)) {
+    // react-native-mmkv writes booleans as one byte; `00` is also "", empty bytes/vectors and 0.
+    return payload[0] === 0
+      ? { type: 'bool', value: false, alternatives: ['string', 'bytes', ...INTEGER_TYPES, 'string_vector'] }
+      : { type: 'bool', value: true, alternatives: INTEGER_TYPES };
+  }
+  const str = decodeLengthPrefixed(payload);
+  if (str !== undefined) {
+    const text = decodeText(str);
+    if (text !== undefined) {
+      const out: TypedValue = { type: 'string', value: text.text };
+      if (text.encoding !== 'utf-8') out.encoding = text.encoding;
+      if (n === 8) out.alternatives = ['double'];
+      return out;
+    }
+  }
+  if (n === 8) return { type: 'double', value: readDouble(payload) };
+  if (str !== undefined) return { type: 'bytes', value: Buffer.from(str).toString('hex') };
+  const int = decodeSingleVarint(payload);
+  if (int !== undefined) {
+    const signed = BigInt.asIntN(64, int);
+    if (signed >= -2147483648n && signed <= 2147483647n) return { type: 'int32', value: Number(signed), alternatives: ['int64'] };
+    return { type: 'int64', value: signed, alternatives: ['uint64'] };
+  }
+  if (n === 4) return { type: 'float', value: readFloat(payload) };
+  return { type: 'bytes', value: Buffer.from(payload).toString('hex') };
+}
+
+/** Decodes a payload as a named type; undefined when the bytes cannot be that type. */
+export function decodeMmkvValueAs(payload: Uint8Array, type: MmkvValueType): TypedValue | undefined {
+  switch (type) {
+    case 'bool':
+      return payload.length === 1 ? { type, value: payload[0] !== 0 } : undefined;
+    case 'int32':
+    case 'uint32':
+    case 'int64':
+    case 'uint64': {
+      const v = decodeSingleVarint(payload);
+      return v === undefined ? undefined : { type, value: integerAs(v, type) };
+    }
+    case 'float':
+      return payload.length === 4 ? { type, value: readFloat(payload) } : undefined;
+    case 'double':
+      return payload.length === 8 ? { type, value: readDouble(payload) } : undefined;
+    case 'string': {
+      const body = decodeLengthPrefixed(payload);
+      const text = body === undefined ? undefined : decodeText(body);
+      if (text === undefined) return undefined;
+      return text.encoding === 'utf-8' ? { type, value: text.text } : { type, value: text.text, encoding: text.encoding };
+    }
+    case 'bytes': {
+      const body = decodeLengthPrefixed(payload);
+      return body === undefined ? undefined : { type, value: Buffer.from(body).toString('hex') };
+    }
+    case 'string_vector':
+      return decodeStringVector(payload);
+    case 'int32_vector':
+    case 'uint32_vector':
+    case 'int64_vector':
+    case 'uint64_vector':
+      return decodeIntegerVector(payload, type);
+    case 'float_vector':
+    case 'double_vector':
+      return decodeFloatVector(payload, type);
+    case 'bool_vector':
+      return decodeBoolVector(payload);
+  }
+}
+
+function integerAs(v: bigint, type: MmkvValueType): number | bigint {
+  switch (type) {
+    case 'int32':
+    case 'int32_vector':
+      return Number(BigInt.asIntN(32, v));
+    case 'uint32':
+    case 'uint32_vector':
+      return Number(BigInt.asUintN(32, v));
+    case 'int64':
+    case 'int64_vector':
+      return BigInt.asIntN(64, v);
+    default:
+      return v;
+  }
+}
+
+/** varint length + exactly that many bytes; undefined when the prefix does not match the rest. */
+function decodeLengthPrefixed(payload: Uint8Array): Uint8Array | undefined {
+  const pos = { at: 0 };
+  const len = readVarint32(payload, pos, payload.length);
+  if (len === VARINT_BAD || pos.at + len !== payload.length) return undefined;
+  return payload.subarray(pos.at);
+}
+
+function decodeSingleVarint(payload: Uint8Array): bigint | undefined {
+  const pos = { at: 0 };
+  const v = readVarint64(payload, pos, payload.length);
+  return v !== undefined && pos.at === payload.length ? v : undefined;
+}
+
+function finite(x: number): number | string {
+  return Number.isFinite(x) ? x : String(x);
+}
+
+function readDouble(p: Uint8Array): number | string {
+  return finite(Buffer.from(p.buffer, p.byteOffset, p.byteLength).readDoubleLE(0));
+}
+
+function readFloat(p: Uint8Array): number | string {
+  return finite(Buffer.from(p.buffer, p.byteOffset, p.byteLength).readFloatLE(0));
+}
+
+/** Vectors start with a varint byte-length of the rest (bool vectors: an element count). */
+function vectorBody(payload: Uint8Array): Uint8Array | undefined {
+  return decodeLengthPrefixed(payload);
+}
+
+function decodeStringVector(payload: Uint8Array): TypedValue | undefined {
+  const body = vectorBody(payload);
+  if (body === undefined) return undefined;
+  const out: string[] = [];
+  let modified = false;
+  const pos = { at: 0 };
+  while (pos.at < body.length) {
+    const len = readVarint32(body, pos, body.length);
+    if (len === VARINT_BAD || pos.at + len > body.length) return undefined;
+    const text = decodeText(body.subarray(pos.at, pos.at + len));
+    if (text === undefined) return undefined;
+    if (text.encoding !== 'utf-8') modified = true;
+    out.push(text.text);
+    pos.at += len;
+  }
+  return modified ? { type: 'string_vector', value: out, encoding: 'modified-utf-8' } : { type: 'string_vector', value: out };
+}
+
+function decodeIntegerVector(payload: Uint8Array, type: MmkvValueType): TypedValue | undefined {
+  const body = vectorBody(payload);
+  if (body === undefined) return undefined;
+  const out: Array<number | bigint> = [];
+  const pos = { at: 0 };
+  while (pos.at < body.length) {
+    const v = readVarint64(body, pos, body.length);
+    if (v === undefined) return undefined;
+    out.push(integerAs(v, type));
+  }
+  return { type, value: out };
+}
+
+function decodeFloatVector(payload: Uint8Array, type: 'float_vector' | 'double_vector'): TypedValue | undefined {
+  const body = vectorBody(payload);
+  const width = type === 'float_vector' ? 4 : 8;
+  if (body === undefined || body.length % width !== 0) return undefined;
+  const view = Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+  const out: Array<number | string> = [];
+  for (let at = 0; at < body.length; at += width) out.push(finite(width === 4 ? view.readFloatLE(at) : view.readDoubleLE(at)));
+  return { type, value: out };
+}
+
+function decodeBoolVector(payload: Uint8Array): TypedValue | undefined {
+  const pos = { at: 0 };
+  const count = readVarint32(payload, pos, payload.length);
+  if (count === VARINT_BAD || pos.at + count !== payload.length) return undefined;
+  const out: boolean[] = [];
+  for (let i = pos.at; i < payload.length; i++) out.push(payload[i] !== 0);
+  return { type: 'bool_vector', value: out };
+}
