@@ -13,3 +13,4 @@ export { readOutbox, openOps, type ReadOutboxOptions } from './outbox/read-outbo
 export { readMmkvInstance, readMmkvFiles, type MmkvInstance, type MmkvEntry, type MmkvDecodeOptions } from './readers/mmkv.js';
 export { inferMmkvValue, decodeMmkvValueAs, MMKV_VALUE_TYPES, type MmkvValueType, type TypedValue } from './readers/values.js';
 export { decodeJsonString, type DecodedCollection, type DecodedJsonValue, type JsonRecord } from './readers/values-collections.js';
+export { readAndroidAsyncStorage, readIosAsyncStorage, isAndroidAsyncStorage, type AsyncStorageStore } from './readers/asyncstorage.js';
