@@ -8,6 +8,7 @@
 import { ConvexHttpClient } from 'convex/browser';
 import { makeFunctionReference } from 'convex/server';
 import { ConvexError, convexToJson, type Value } from 'convex/values';
+import { checkOp } from './protocol.js';
 import { fetchLabelled, transportErrorFromStatus } from './transport.js';
 import { BackendTransportError, type Backend, type PullPage, type PushOp, type PushResult } from './types.js';
 
@@ -93,16 +94,22 @@ export function createConvexBackend(options: ConvexBackendOptions): Backend {
     async push(ops, opts) {
       const what = `convex mutation ${options.pushFunction ?? CONVEX_DEFAULTS.pushFunction} at ${base}`;
       // An op that cannot be encoded as a Convex value (e.g. a payload key starting with "$") would
-      // fail the whole request client-side; answer it `rejected` here and send the rest.
+      // fail the whole request client-side, and Convex's codec silently drops a `__proto__` key; so
+      // ops are checked here with the protocol's rules, answered `rejected`, and the rest is sent.
       const results: (PushResult | undefined)[] = ops.map(() => undefined);
       const sendable: { index: number; value: Record<string, Value> }[] = [];
-      ops.forEach((op, index) => {
+      ops.forEach((raw, index) => {
+        const checked = checkOp(raw);
+        if (!checked.ok) {
+          results[index] = { idempotencyKey: checked.idempotencyKey, status: 'rejected', reason: checked.reason };
+          return;
+        }
         try {
-          const value = toConvexOp(op);
+          const value = toConvexOp(checked.op);
           convexToJson(value);
           sendable.push({ index, value });
         } catch (err) {
-          results[index] = { idempotencyKey: op.idempotencyKey, status: 'rejected', reason: `not a Convex value: ${(err as Error).message}` };
+          results[index] = { idempotencyKey: checked.op.idempotencyKey, status: 'rejected', reason: `not a Convex value: ${(err as Error).message}` };
         }
       });
       if (sendable.length > 0) {
@@ -120,7 +127,7 @@ export function createConvexBackend(options: ConvexBackendOptions): Backend {
           if (typeof r?.status !== 'string' || !STATUSES.has(r.status)) {
             throw new BackendTransportError(`${what}: malformed answer: result ${i} has no valid status`, false, { protocol: true });
           }
-          results[s.index] = { ...(r as object), idempotencyKey: ops[s.index]?.idempotencyKey ?? '' } as PushResult;
+          results[s.index] = { ...(r as object), idempotencyKey: (s.value['idempotencyKey'] as string) } as PushResult;
         });
       }
       return results as PushResult[];
@@ -142,3 +149,7 @@ export function createConvexBackend(options: ConvexBackendOptions): Backend {
     async close() {},
   };
 }
+
+// Convex's value codec and size measure, re-exported for the loopback test server
+// (testing/convex-server.ts) so that `convex` stays imported from this one module.
+export { convexToJson, jsonToConvex, getConvexSize } from 'convex/values';
