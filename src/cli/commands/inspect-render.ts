@@ -1,0 +1,95 @@
+/**
+ * Human rendering of the inspect report: a header, one block per store (tables, statuses, queues,
+ * WAL), then findings and the verdict. Everything shown comes from the report object that `--json`
+ * prints, so the two cannot disagree. Long key lists are shortened here only; JSON has them all.
+ */
+import type { ChalkInstance } from 'chalk';
+import { formatAge } from '../../inspect/inspect.js';
+import type { InspectReport, SqliteReport, StoreReport } from '../../inspect/report.js';
+import { renderFindings, renderTable } from '../../output/style.js';
+
+const KEYS_SHOWN = 5;
+
+export function renderInspectText(report: InspectReport, style: ChalkInstance): string {
+  const out: string[] = [];
+  out.push(`${style.bold('snapshot')}  ${report.snapshot.input} (${report.snapshot.container})`);
+  out.push(
+    `${style.bold('newest timestamp')}  ${report.newestTimestamp ? `${report.newestTimestamp.iso} (${report.newestTimestamp.source})` : 'none found'}`,
+  );
+  out.push('');
+  out.push(
+    renderTable(
+      ['kind', 'path', 'bytes', 'sha256', 'companions', 'flavours'],
+      report.stores.map((s) => [s.kind, s.path, s.sizeBytes, s.sha256.slice(0, 12), s.companions.join(', '), s.flavours.map((f) => f.flavour).join(', ')]),
+    ),
+  );
+  for (const store of report.stores) if (store.sqlite) out.push('', ...renderSqlite(store, store.sqlite, style));
+  out.push('', style.bold('findings'), renderFindings(report.findings, style).trimEnd());
+  out.push('', `verdict: ${report.verdict === 'ok' ? style.green('ok') : style.red('problems')}`);
+  return out.join('\n') + '\n';
+}
+
+function renderSqlite(store: StoreReport, db: SqliteReport, style: ChalkInstance): string[] {
+  const out: string[] = [];
+  out.push(
+    style.bold(`== ${store.path}`) +
+      `  user_version ${db.userVersion}, journal ${db.journalMode}${db.headerSaysWal ? ' (header: WAL)' : ''}, page ${db.pageSize} × ${db.pageCount}, quick_check ${db.quickCheck.join('; ')}`,
+  );
+  for (const f of store.flavours) out.push(`flavour ${style.bold(f.flavour)}: ${f.evidence.join('; ')}`);
+  out.push(renderTable(['table', 'rows', 'primary key', 'indexes'], db.tables.map((t) => [t.name, t.rowCount ?? '?', t.primaryKey.join(', '), t.indexes.length])));
+  if (db.statusDistributions.length > 0) {
+    out.push(
+      renderTable(
+        ['table.column', 'values'],
+        db.statusDistributions.map((d) => [`${d.table}.${d.column}`, Object.entries(d.counts).map(([v, n]) => `${v} ${n}`).join(', ')]),
+      ),
+    );
+  }
+  if (db.queues.length > 0) {
+    out.push(
+      renderTable(
+        ['queue', 'total', 'waiting', 'by status', 'failed', 'oldest waiting op', 'age'],
+        db.queues.map((q) => [
+          q.table,
+          q.total,
+          q.depth,
+          Object.entries(q.byStatus).map(([s, n]) => `${s} ${n}`).join(', '),
+          q.failed,
+          q.oldestPending
+            ? [q.oldestPending.id, q.oldestPending.operation, q.oldestPending.collection, q.oldestPending.createdAtMs === null ? null : new Date(q.oldestPending.createdAtMs).toISOString()]
+                .filter((v) => v !== undefined && v !== null)
+                .join(' ')
+            : '',
+          q.oldestPending?.ageMs != null ? formatAge(q.oldestPending.ageMs) : '',
+        ]),
+      ),
+    );
+  }
+  if (db.wal) {
+    const w = db.wal;
+    out.push(
+      `wal: ${w.sizeBytes} bytes, ${w.validFrames}/${w.framesInFile} valid frames, ${w.commitFrames} commits, ${w.framesAfterLastCommit} uncommitted, checkpoint #${w.checkpointSequence}`,
+    );
+  }
+  if (db.walOnlyRows && db.walOnlyRows.length > 0) {
+    out.push(
+      renderTable(
+        ['rows only in the WAL', 'key', 'inserted', 'updated', 'deleted'],
+        db.walOnlyRows.map((d) => [
+          d.table + (d.tableOnlyIn ? ` (table only in ${d.tableOnlyIn})` : ''),
+          d.keyColumns.join(', '),
+          keyList(d.insertedCount, d.inserted),
+          keyList(d.updatedCount, d.updated.map((u) => u.key)),
+          keyList(d.deletedCount, d.deleted),
+        ]),
+      ),
+    );
+  }
+  return out;
+}
+
+function keyList(count: number, keys: unknown[]): string {
+  if (count === 0) return '0';
+  const shown = keys.slice(0, KEYS_SHOWN).map((k) => (typeof k === 'string' ? k : JSON.stringify(k)));
+  return `${count}: ${shown.join('\n')}${count > shown.length ? `\n… ${count - shown.length} more (--json lists them)` : ''}`;
+}

@@ -1,0 +1,109 @@
+/**
+ * `inspectSnapshot`: what a snapshot holds and what state sync is in, as one typed report. It opens
+ * the snapshot (or takes one already open), inspects every SQLite store, lists the other stores
+ * (MMKV, AsyncStorage, Convex export: decoded by their own commands), then measures queue ages from
+ * the newest timestamp in the data. Never prints, never exits: the CLI renders the report and turns
+ * its verdict into an exit code.
+ */
+import { hasErrors, sortFindings, type Finding } from '../findings.js';
+import { redactorFor } from '../privacy/redact.js';
+import { openSnapshot } from '../snapshot/open.js';
+import type { Snapshot, StoreRef } from '../snapshot/types.js';
+import type { InspectReport, StoreReport, TimestampSource } from './report.js';
+import { inspectSqliteStore } from './sqlite-store.js';
+import type { NewestTime } from './timestamps.js';
+
+export interface InspectOptions {
+  /** Replace free text in record content with stable placeholders. */
+  redact?: boolean;
+  /** Cap on archive extraction when `input` is a path (default 4 GiB). */
+  maxExtractBytes?: number;
+  /** Max keys listed per table and change kind in the WAL-only rows (counts stay complete). */
+  walRowLimit?: number;
+}
+
+export async function inspectSnapshot(input: string | Snapshot, opts: InspectOptions = {}): Promise<InspectReport> {
+  const snapshot =
+    typeof input === 'string' ? await openSnapshot(input, opts.maxExtractBytes === undefined ? {} : { maxExtractBytes: opts.maxExtractBytes }) : input;
+  try {
+    return inspectOpened(snapshot, opts);
+  } finally {
+    if (typeof input === 'string') snapshot.close();
+  }
+}
+
+function inspectOpened(snapshot: Snapshot, opts: InspectOptions): InspectReport {
+  const redactor = redactorFor(opts.redact === true);
+  const mmkvStores = snapshot.stores.filter((s) => s.kind === 'mmkv').length;
+  const findings: Finding[] = [...snapshot.findings];
+  const stores: StoreReport[] = [];
+  let newest: { time: NewestTime; store: string } | null = null;
+
+  for (const store of snapshot.stores) {
+    const base = baseReport(store);
+    if (store.kind !== 'sqlite') {
+      stores.push(base);
+      continue;
+    }
+    const result = inspectSqliteStore(store, { mmkvStores, redactor, walRowLimit: opts.walRowLimit ?? 1000 });
+    findings.push(...result.findings);
+    stores.push({ ...base, flavours: result.flavours, ...(result.report ? { sqlite: result.report } : {}) });
+    if (result.newest && (newest === null || result.newest.ms > newest.time.ms)) newest = { time: result.newest, store: store.path };
+  }
+
+  const newestTimestamp: TimestampSource | null = newest
+    ? { ms: newest.time.ms, iso: new Date(newest.time.ms).toISOString(), source: `${newest.store} ${newest.time.table}.${newest.time.column}` }
+    : null;
+  for (const s of stores) {
+    for (const q of s.sqlite?.queues ?? []) {
+      if (q.oldestPending && q.oldestPending.createdAtMs !== null && newestTimestamp) {
+        q.oldestPending.ageMs = newestTimestamp.ms - q.oldestPending.createdAtMs;
+      }
+      queueFindings(s.path, q, findings);
+    }
+  }
+
+  const sorted = sortFindings(findings);
+  return {
+    verdict: hasErrors(sorted) ? 'problems' : 'ok',
+    snapshot: { input: snapshot.input, container: snapshot.container },
+    stores,
+    newestTimestamp,
+    findings: sorted,
+  };
+}
+
+function baseReport(store: StoreRef): StoreReport {
+  return {
+    kind: store.kind,
+    path: store.path,
+    sizeBytes: store.sizeBytes,
+    sha256: store.sha256,
+    companions: Object.keys(store.companions).sort(),
+    flavours: [],
+  };
+}
+
+function queueFindings(store: string, q: NonNullable<StoreReport['sqlite']>['queues'][number], findings: Finding[]): void {
+  if (q.depth > 0) {
+    const age = q.oldestPending?.ageMs != null ? `; the oldest waits since ${formatAge(q.oldestPending.ageMs)} before the newest timestamp in the snapshot` : '';
+    findings.push({ code: 'QUEUE_PENDING_OPS', severity: 'info', message: `${q.depth} op(s) not yet delivered${age}`, store, ref: q.table });
+  }
+  if (q.failed > 0) {
+    findings.push({ code: 'QUEUE_FAILED_OPS', severity: 'warn', message: `${q.failed} undelivered op(s) failed or carry an error`, store, ref: q.table });
+  }
+}
+
+/** `3d 4h`, `5h 12m`, `42s`: ages for people; JSON carries the exact ms. */
+export function formatAge(ms: number): string {
+  const neg = ms < 0;
+  let s = Math.floor(Math.abs(ms) / 1000);
+  const d = Math.floor(s / 86400);
+  s -= d * 86400;
+  const h = Math.floor(s / 3600);
+  s -= h * 3600;
+  const m = Math.floor(s / 60);
+  s -= m * 60;
+  const text = d > 0 ? `${d}d ${h}h` : h > 0 ? `${h}h ${m}m` : m > 0 ? `${m}m ${s}s` : `${s}s`;
+  return neg ? `-${text}` : text;
+}
