@@ -5,12 +5,13 @@
  */
 import { Command, Option } from 'commander';
 import { register as registerInspect } from './commands/inspect.js';
+import { register as registerMmkv } from './commands/mmkv.js';
 import { register as registerServe } from './commands/serve.js';
 
 type Register = (program: Command) => void;
 
 // One line per command; the order here is the order in `syncdoc --help`.
-const COMMANDS: Register[] = [registerInspect, registerServe];
+const COMMANDS: Register[] = [registerInspect, registerMmkv, registerServe];
 
 export const VERSION = '0.1.0';
 
