@@ -11,6 +11,8 @@ const BIN = join(resolve(dirname(fileURLToPath(import.meta.url)), '../../..'), '
 
 export interface ServeProcess {
   url: string;
+  /** What it printed on stdout before it was ready. */
+  stdout: string;
   child: ChildProcess;
   /** SIGTERM, then the exit code (130: serve stops only by signal). */
   stop(): Promise<number | null>;
@@ -25,10 +27,13 @@ export function startServeProcess(args: string[] = []): Promise<ServeProcess> {
     child.stderr.setEncoding('utf8').on('data', (d: string) => (err += d));
     child.stdout.setEncoding('utf8').on('data', (d: string) => {
       out += d;
-      const line = /^(http:\/\/127\.0\.0\.1:\d+)\n/.exec(out);
-      if (line?.[1]) {
+      // a bare URL line, or (with --json) one complete JSON document holding it
+      const url = /(http:\/\/127\.0\.0\.1:\d+)/.exec(out)?.[1];
+      const complete = out.startsWith('{') ? out.endsWith('}\n') : out.endsWith('\n');
+      if (url && complete) {
         resolvePromise({
-          url: line[1],
+          url,
+          stdout: out,
           child,
           stop: () => {
             if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
