@@ -1,0 +1,199 @@
+// One test per fixture folder: `syncdoc inspect --json` (the built binary) against the fixture's
+// truth.json — stores with size and sha256, flavours, table counts, queue depths, WAL-only rows,
+// the missing-WAL warning — run on a copy whose bytes are hashed before and after.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { copyFixture, FIXTURES, hashTree, runCli } from '../test-support/cli.js';
+import type { InspectReport, StoreReport } from './report.js';
+
+interface Truth {
+  snapshot_taken_at: string;
+  files: Array<{ path: string; bytes: number; sha256: string }>;
+  stores: Record<string, unknown>;
+  outbox: { table?: string; count?: number; by_status?: Record<string, number>; open_op_ids?: string[]; entries?: Array<Record<string, unknown>> };
+  wal?: Record<string, { key: string; inserted_in_wal_only: unknown[]; updated_in_wal_only: Array<{ key: unknown; main_file: Record<string, unknown>; with_wal: Record<string, unknown> }>; deleted_in_wal_only: unknown[] }>;
+  database?: { wal_frames?: { frames: number; commit_frames: number; last_commit_frame_index: number; frames_after_last_commit: number; checkpoint_sequence: number; page_size: number } };
+}
+
+const truthOf = (name: string): Truth => JSON.parse(readFileSync(join(FIXTURES, 'snapshots', name, 'truth.json'), 'utf8')) as Truth;
+
+/** Runs inspect --json on a private copy of the fixture and checks the copy is byte-identical after. */
+async function inspectFixture(name: string): Promise<{ report: InspectReport; code: number | null; stderr: string }> {
+  const dir = copyFixture(`snapshots/${name}`);
+  const before = hashTree(dir);
+  const res = await runCli(['inspect', dir, '--json']);
+  expect(hashTree(dir)).toEqual(before);
+  const report = JSON.parse(res.stdout) as InspectReport & { schemaVersion: number };
+  expect(report.schemaVersion).toBe(1);
+  return { report, code: res.code, stderr: res.stderr };
+}
+
+/** Row count a truth.json `stores` entry states (array, `{count}` or `{records}`). */
+function truthCount(entry: unknown): number {
+  if (Array.isArray(entry)) return entry.length;
+  const o = entry as { count?: number; records?: unknown[] };
+  if (typeof o.count === 'number') return o.count;
+  if (Array.isArray(o.records)) return o.records.length;
+  throw new Error('truth entry without a count');
+}
+
+function expectStoresMatchTruth(report: InspectReport, truth: Truth, expected: Array<{ kind: string; path: string; flavours: string[] }>): void {
+  expect(report.stores.map((s) => ({ kind: s.kind, path: s.path, flavours: s.flavours.map((f) => f.flavour) }))).toEqual(expected);
+  for (const store of report.stores) {
+    const file = truth.files.find((f) => f.path === store.path);
+    expect(file, `truth lists ${store.path}`).toBeDefined();
+    expect(store.sha256).toBe(file?.sha256);
+    expect(store.sizeBytes).toBe(file?.bytes);
+    for (const f of store.flavours) expect(f.evidence.length).toBeGreaterThan(0);
+  }
+}
+
+function sqliteOf(report: InspectReport, path: string): NonNullable<StoreReport['sqlite']> {
+  const s = report.stores.find((x) => x.path === path)?.sqlite;
+  if (!s) throw new Error(`no sqlite report for ${path}`);
+  return s;
+}
+
+function expectTableCounts(report: InspectReport, path: string, truth: Truth, tables: string[]): void {
+  const db = sqliteOf(report, path);
+  for (const t of tables) {
+    expect(db.tables.find((x) => x.name === t)?.rowCount, t).toBe(truthCount(truth.stores[t]));
+  }
+}
+
+/** The queue's depth and its oldest waiting op (min created_at among open entries), against truth. */
+function expectQueue(report: InspectReport, path: string, truth: Truth, createdKey: string): void {
+  const db = sqliteOf(report, path);
+  const q = db.queues.find((x) => x.table === truth.outbox.table);
+  expect(q, `queue ${truth.outbox.table}`).toBeDefined();
+  if (!q) return;
+  expect(q.total).toBe(truth.outbox.count);
+  const openIds = truth.outbox.open_op_ids;
+  expect(q.depth).toBe(openIds ? openIds.length : truth.outbox.count);
+  if (truth.outbox.by_status) expect(q.byStatus).toEqual(truth.outbox.by_status);
+  const open = (truth.outbox.entries ?? []).filter((e) => !openIds || openIds.includes(String(e['id'])));
+  const oldest = [...open].sort((a, b) => Number(a[createdKey]) - Number(b[createdKey]))[0];
+  expect(q.oldestPending?.id).toEqual(oldest?.['id']);
+  expect(q.oldestPending?.createdAtMs).toBe(Number(oldest?.[createdKey]));
+  // ages come from the data, never the wall clock: the newest timestamp is before the snapshot was pulled
+  const newest = report.newestTimestamp?.ms ?? NaN;
+  expect(newest).toBeLessThanOrEqual(Date.parse(truth.snapshot_taken_at));
+  expect(q.oldestPending?.ageMs).toBe(newest - Number(oldest?.[createdKey]));
+}
+
+describe('inspect --json against truth.json', () => {
+  it('watermelondb-basic', async () => {
+    const truth = truthOf('watermelondb-basic');
+    const { report, code } = await inspectFixture('watermelondb-basic');
+    expect(code).toBe(0);
+    expectStoresMatchTruth(report, truth, [{ kind: 'sqlite', path: 'watermelon.db', flavours: ['watermelondb'] }]);
+    expectTableCounts(report, 'watermelon.db', truth, ['health_data', 'local_storage', 'text_notes', 'voice_notes']);
+    expectQueue(report, 'watermelon.db', truth, 'created_at');
+    const db = sqliteOf(report, 'watermelon.db');
+    for (const t of ['health_data', 'text_notes', 'voice_notes']) {
+      const byStatus = (truth.stores[t] as { by_status: Record<string, number> }).by_status;
+      expect(db.statusDistributions.find((d) => d.table === t && d.column === '_status')?.counts).toEqual(byStatus);
+    }
+    expect(db.walOnlyRows).toBeNull();
+    // one queue op carries last_error (anomaly A3)
+    expect(db.queues[0]?.failed).toBe(1);
+  });
+
+  it('drizzle-expo-wal: WAL frames and the rows living only in the WAL, by primary key', async () => {
+    const truth = truthOf('drizzle-expo-wal');
+    const { report, code } = await inspectFixture('drizzle-expo-wal');
+    expect(code).toBe(0);
+    expectStoresMatchTruth(report, truth, [{ kind: 'sqlite', path: 'SQLite/tasks.db', flavours: ['drizzle'] }]);
+    expectTableCounts(report, 'SQLite/tasks.db', truth, ['tasks', 'sync_queue', 'sync_metadata', '__drizzle_migrations']);
+    expectQueue(report, 'SQLite/tasks.db', truth, 'created_at');
+    const db = sqliteOf(report, 'SQLite/tasks.db');
+    expect(report.stores[0]?.companions).toEqual(['shm', 'wal']);
+    expect(db.drizzleMigrations?.map((m) => m.hash)).toEqual((truth.stores['__drizzle_migrations'] as Array<{ hash: string }>).map((m) => m.hash));
+    const frames = truth.database?.wal_frames;
+    expect(db.wal).toMatchObject({
+      headerValid: true,
+      pageSize: frames?.page_size,
+      checkpointSequence: frames?.checkpoint_sequence,
+      validFrames: frames?.frames,
+      commitFrames: frames?.commit_frames,
+      lastCommitFrameIndex: frames?.last_commit_frame_index,
+      framesAfterLastCommit: frames?.frames_after_last_commit,
+    });
+    const wal = truth.wal ?? {};
+    const changedTables = Object.entries(wal).filter(([, w]) => w.inserted_in_wal_only.length + w.updated_in_wal_only.length + w.deleted_in_wal_only.length > 0);
+    expect(db.walOnlyRows?.map((d) => d.table).sort()).toEqual(changedTables.map(([t]) => t).sort());
+    for (const [table, w] of changedTables) {
+      const diff = db.walOnlyRows?.find((d) => d.table === table);
+      expect(diff?.keyColumns).toEqual([w.key]);
+      expect(sortKeys(diff?.inserted ?? [])).toEqual(sortKeys(w.inserted_in_wal_only));
+      expect(sortKeys(diff?.deleted ?? [])).toEqual(sortKeys(w.deleted_in_wal_only));
+      expect(sortKeys(diff?.updated.map((u) => u.key) ?? [])).toEqual(sortKeys(w.updated_in_wal_only.map((u) => u.key)));
+      for (const u of w.updated_in_wal_only) {
+        const expected = Object.fromEntries(
+          Object.keys(u.with_wal)
+            .filter((c) => u.with_wal[c] !== u.main_file[c])
+            .map((c) => [c, { mainFile: u.main_file[c], withWal: u.with_wal[c] }]),
+        );
+        expect(diff?.updated.find((x) => x.key === u.key)?.changes).toEqual(expected);
+      }
+    }
+    expect(report.findings.some((f) => f.code === 'SQLITE_WAL_ONLY_ROWS')).toBe(true);
+    expect(report.findings.some((f) => f.code === 'SQLITE_WAL_MISSING')).toBe(false);
+  });
+
+  it('drizzle-expo-wal-missing: the missing -wal raises the warning, the stale main file is what is read', async () => {
+    const truth = truthOf('drizzle-expo-wal-missing');
+    const { report, code } = await inspectFixture('drizzle-expo-wal-missing');
+    expect(code).toBe(0);
+    expectStoresMatchTruth(report, truth, [{ kind: 'sqlite', path: 'SQLite/tasks.db', flavours: ['drizzle'] }]);
+    expectTableCounts(report, 'SQLite/tasks.db', truth, ['tasks', 'sync_queue', 'sync_metadata', '__drizzle_migrations']);
+    expectQueue(report, 'SQLite/tasks.db', truth, 'created_at');
+    const warning = report.findings.find((f) => f.code === 'SQLITE_WAL_MISSING');
+    expect(warning).toMatchObject({ severity: 'warn', store: 'SQLite/tasks.db' });
+    expect(warning?.message).toContain('-shm is present');
+    const db = sqliteOf(report, 'SQLite/tasks.db');
+    expect(db.headerSaysWal).toBe(true);
+    expect(db.wal).toBeNull();
+    expect(db.walOnlyRows).toBeNull();
+  });
+
+  it('hybrid-queue-basic: queue depth by status and the oldest open op', async () => {
+    const truth = truthOf('hybrid-queue-basic');
+    const { report, code } = await inspectFixture('hybrid-queue-basic');
+    expect(code).toBe(0);
+    expectStoresMatchTruth(report, truth, [{ kind: 'sqlite', path: 'fieldsync.db', flavours: ['hybrid-queue'] }]);
+    expectTableCounts(report, 'fieldsync.db', truth, ['pins', 'forms', 'sync_state']);
+    expectQueue(report, 'fieldsync.db', truth, 'created_at');
+    // a failed root op (anomaly A1) counts as failed
+    expect(sqliteOf(report, 'fieldsync.db').queues[0]?.failed).toBe(truth.outbox.by_status?.['failed']);
+  });
+
+  it('triple-layer-legacy: SQLite, MMKV and the Convex export are all found', async () => {
+    const truth = truthOf('triple-layer-legacy');
+    const { report, code } = await inspectFixture('triple-layer-legacy');
+    expect(code).toBe(0);
+    expectStoresMatchTruth(report, truth, [
+      { kind: 'sqlite', path: 'SQLite/mindtrack.db', flavours: ['triple-layer'] },
+      { kind: 'mmkv', path: 'mmkv/mmkv.default', flavours: [] },
+      { kind: 'convex-export', path: 'server/snapshot_happy-lynx-123_20250314T113000Z.zip', flavours: [] },
+    ]);
+    expect(report.stores[1]?.companions).toEqual(['crc']);
+    expectTableCounts(report, 'SQLite/mindtrack.db', truth, ['moods', 'exercises', 'user_progress', 'sync_metadata']);
+    expectQueue(report, 'SQLite/mindtrack.db', truth, 'created_at');
+  });
+
+  it('asyncstorage-redux-persist-android: RKStorage is an AsyncStorage flavour of SQLite', async () => {
+    const truth = truthOf('asyncstorage-redux-persist-android');
+    const { report, code } = await inspectFixture('asyncstorage-redux-persist-android');
+    expect(code).toBe(0);
+    expectStoresMatchTruth(report, truth, [{ kind: 'sqlite', path: 'databases/RKStorage', flavours: ['android-asyncstorage'] }]);
+    const db = sqliteOf(report, 'databases/RKStorage');
+    expect(db.tables.find((t) => t.name === 'catalystLocalStorage')?.rowCount).toBe(Object.keys(truth.stores['raw_keys'] as object).length);
+    expect(db.userVersion).toBe(1);
+  });
+});
+
+function sortKeys(keys: unknown[]): string[] {
+  return keys.map((k) => JSON.stringify(k)).sort();
+}
