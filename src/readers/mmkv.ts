@@ -233,7 +233,8 @@ export function readMmkvInstance(data: Uint8Array, crcFile: Uint8Array | undefin
 
   // Decrypt (trying the AES sizes) and parse.
   const keyBytes = opts.key === undefined ? undefined : typeof opts.key === 'string' ? Buffer.from(opts.key, 'utf8') : Buffer.from(opts.key);
-  const { plain, parsed, aesBits } = decryptAndParse(buf, regionEnd, meta, keyBytes, opts.aesBits, expiring, crcOk === true, subject, fallback?.size);
+  const { plain, parsed, aesBits, keyUnused } = decryptAndParse(buf, regionEnd, meta, keyBytes, opts.aesBits, expiring, crcOk === true, subject, fallback?.size);
+  if (keyUnused === true) add('MMKV_NOT_ENCRYPTED', 'info', 'a key was given but this instance is not encrypted: it parses as plain data (CRC ok), so it was read without the key');
 
   const stoppedAt = parsed.stop === undefined ? null : parsed.stop.at;
   const parsedBytes = parsed.parsedEnd - HEADER_BYTES;
@@ -479,7 +480,7 @@ function decryptAndParse(
   crcOk: boolean,
   subject: string,
   verifiedPrefix: number | undefined,
-): { plain: Buffer; parsed: ParsedItems; aesBits: AesBits | null } {
+): { plain: Buffer; parsed: ParsedItems; aesBits: AesBits | null; keyUnused?: true } {
   const complete = (p: ParsedItems): boolean => p.stop === undefined && p.parsedEnd === regionEnd;
   if (key === undefined) {
     const parsed = parseItems(buf, HEADER_BYTES, regionEnd, expiring);
@@ -516,7 +517,13 @@ function decryptAndParse(
     if (best === undefined || parsed.parsedEnd > best.parsed.parsedEnd) best = candidate;
   }
   if (best !== undefined) return best;
-  if (regionEnd === HEADER_BYTES) return { plain: buf, parsed: parseItems(buf, HEADER_BYTES, regionEnd, expiring), aesBits: forcedBits ?? (key.length > 16 ? 256 : 128) };
+  // A key given for a folder applies to every instance; a plain one still reads as plain.
+  if (crcOk) {
+    const parsed = parseItems(buf, HEADER_BYTES, regionEnd, expiring);
+    if (complete(parsed) && keysAreText(parsed, buf)) return { plain: buf, parsed, aesBits: null, keyUnused: true };
+  }
+  // An empty region decrypts to nothing: whether it is encrypted cannot be told.
+  if (regionEnd === HEADER_BYTES) return { plain: buf, parsed: parseItems(buf, HEADER_BYTES, regionEnd, expiring), aesBits: null };
   throw new InputError('wrong encryption key (or wrong AES size): the decrypted MMKV data does not parse', {
     code: 'E_MMKV_WRONG_KEY',
     subject,

@@ -1,0 +1,67 @@
+/**
+ * What `syncdoc mmkv <file|dir>` reads. A file argument is taken at its word: it is decoded as an
+ * MMKV data file (its `.crc` beside it, if any) even when it is too damaged for content detection,
+ * because explaining damage is the point. A folder or archive goes through `openSnapshot`, and
+ * every MMKV instance detected in it is decoded from syncdoc's private copy. Inputs are only read.
+ */
+import { readFileSync, statSync } from 'node:fs';
+import { basename } from 'node:path';
+import { InputError, isSyncdocError } from '../errors.js';
+import type { Finding } from '../findings.js';
+import { openSnapshot } from '../snapshot/open.js';
+import { readMmkvFiles, readMmkvInstance, type MmkvDecodeOptions, type MmkvInstance } from './mmkv.js';
+
+export interface MmkvInputResult {
+  /** 'file' when the argument was one data file; otherwise the instances of a folder/archive. */
+  mode: 'file' | 'snapshot';
+  instances: MmkvInstance[];
+  /** Problems met opening a folder/archive, and instances that could not be decoded. */
+  findings: Finding[];
+}
+
+export async function readMmkvInput(input: string, opts: MmkvDecodeOptions): Promise<MmkvInputResult> {
+  const st = statSync(input, { throwIfNoEntry: false });
+  if (st === undefined) {
+    throw new InputError('no such file or folder', { code: 'E_INPUT_MISSING', subject: input, hint: 'pass an MMKV data file (named by the instance id, beside its .crc) or a folder holding them' });
+  }
+  if (st.isFile() && !isArchiveName(input)) {
+    const dataPath = input.endsWith('.crc') ? input.slice(0, -'.crc'.length) : input;
+    return { mode: 'file', instances: [readMmkvFiles(dataPath, { store: dataPath, ...opts })], findings: [] };
+  }
+  const snapshot = await openSnapshot(input).catch((err: unknown) => {
+    if (isSyncdocError(err) && err.code === 'E_NO_STORES') {
+      throw new InputError('no MMKV instance found', { code: 'E_MMKV_NONE', subject: input, hint: 'an instance is a data file plus <name>.crc; pass the data file itself to read one that is damaged' });
+    }
+    throw err;
+  });
+  try {
+    const findings: Finding[] = [...snapshot.findings];
+    const instances: MmkvInstance[] = [];
+    let firstError: unknown;
+    for (const store of snapshot.stores) {
+      if (store.kind !== 'mmkv') continue;
+      const crc = store.companions.crc === undefined ? undefined : readFileSync(store.companions.crc);
+      const name = basename(store.path);
+      try {
+        instances.push(readMmkvInstance(readFileSync(store.localPath), crc, { ...opts, name, store: store.path }));
+      } catch (err) {
+        // One unreadable instance (wrong key, encrypted) must not hide the others.
+        if (!isSyncdocError(err)) throw err;
+        firstError ??= err;
+        findings.push({ code: 'MMKV_UNREADABLE', severity: 'error', message: `${err.message}${err.hint ? ` (${err.hint})` : ''}`, store: store.path });
+      }
+    }
+    // Nothing decodable at all: the (first) reason is the error, exit 4.
+    if (instances.length === 0 && firstError !== undefined) throw firstError;
+    if (instances.length === 0) {
+      throw new InputError('no MMKV instance found', { code: 'E_MMKV_NONE', subject: input, hint: 'an instance is a data file plus <name>.crc; pass the data file itself to read one that is damaged' });
+    }
+    return { mode: 'snapshot', instances, findings };
+  } finally {
+    snapshot.close();
+  }
+}
+
+function isArchiveName(path: string): boolean {
+  return /\.(zip|tar|tgz|tar\.gz|ab|xcappdata)$/i.test(path);
+}
