@@ -260,3 +260,22 @@ describe('damage: what MMKV would do, what syncdoc recovers', () => {
     expect(inst.meta.crcComputed).toBe(crc32(data.subarray(4, 4 + inst.meta.actualSize)));
   });
 });
+
+describe('finding codes', () => {
+  it('every code the decoder raised in these tests is registered with its severity', async () => {
+    const { FINDING_CODES } = await import('./finding-codes.js');
+    const seen: Array<{ code: string; severity: string }> = [];
+    const { data, crc } = bytes('mmkv.default');
+    const cases: Array<[Uint8Array, Uint8Array | undefined]> = [
+      [data, crc],
+      [data.subarray(0, 20000), crc],
+      [data, Buffer.from(crc).fill(7, 0, 1)],
+      [data, crc.subarray(0, 40)],
+      [bytes('key-expire').data, bytes('key-expire').crc],
+      [bytes('overwrites').data, undefined],
+    ];
+    for (const [d, c] of cases) seen.push(...readMmkvInstance(d, c, { nowMs: Date.now(), as: { theme: 'double' } }).findings);
+    expect(seen.length).toBeGreaterThan(5);
+    for (const f of seen) expect(FINDING_CODES[f.code]?.severity, f.code).toBe(f.severity);
+  });
+});

@@ -189,7 +189,7 @@ export function readMmkvInstance(data: Uint8Array, crcFile: Uint8Array | undefin
       add('MMKV_META_SHORT', 'info', `${name}.crc has ${meta.storedBytes} bytes (< ${META_STRUCT_BYTES}): an old (MMKV 1.0.x) or cut meta file; missing fields read as zero`);
     }
     if (meta.version >= 7) add('MMKV_META_VERSION_INVALID', 'error', `meta version ${meta.version} is not one MMKV writes (0-4; >= 7 is garbage to MMKV)`);
-    else if (meta.version >= 5) add('MMKV_META_VERSION_INVALID', 'warn', `meta version ${meta.version} is reserved; decoded as version 4`);
+    else if (meta.version >= 5) add('MMKV_META_VERSION_RESERVED', 'warn', `meta version ${meta.version} is reserved; decoded as version 4`);
   }
 
   // Which size to trust (mmkv-format.md section 4).
