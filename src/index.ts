@@ -20,3 +20,6 @@ export { readMmkvInstance, readMmkvFiles, type MmkvInstance, type MmkvEntry, typ
 export { inferMmkvValue, decodeMmkvValueAs, MMKV_VALUE_TYPES, type MmkvValueType, type TypedValue } from './readers/values.js';
 export { decodeJsonString, type DecodedCollection, type DecodedJsonValue, type JsonRecord } from './readers/values-collections.js';
 export { readAndroidAsyncStorage, readIosAsyncStorage, isAndroidAsyncStorage, type AsyncStorageStore } from './readers/asyncstorage.js';
+export { BackendTransportError, type Backend, type PushOp, type PushResult, type Change, type PullPage, type TransportErrorDetails } from './backends/types.js';
+export { openBackend, type BackendSpec, type OpenedBackend } from './backends/open.js';
+export { startLocalServer, type LocalServer, type LocalServerOptions } from './backends/local/server.js';
