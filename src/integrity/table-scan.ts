@@ -1,0 +1,73 @@
+/**
+ * One scan of one SQLite table (or a rowid range of it): the digest of its records, or the hashes
+ * of the records in chosen buckets. Runs the same in a worker thread and in-process. Rows come from
+ * `stmt.raw().iterate()` as arrays and go straight through the compiled row encoder into the
+ * hasher and a `BigUint64Array`; nothing per row outlives the loop, so memory stays flat however
+ * large the table.
+ */
+import type Database from 'better-sqlite3';
+import { quoteIdent } from '../readers/sqlite.js';
+import type { CanonicalRules } from './canonical.js';
+import { DigestAccumulator } from './digest.js';
+import type { RecordHasher } from './record-hash.js';
+import { compileRowEncoder, type FieldKind } from './row-encoder.js';
+
+/** How a table maps onto a collection: SQL expressions for the id and each field. */
+export interface TableSpec {
+  collection: string;
+  table: string;
+  /** SQL expression giving the record id (usually a quoted column). */
+  idSql: string;
+  columns: Array<{ sql: string; field: string; kind: FieldKind }>;
+  /** Extra SQL condition (e.g. `collection = 'x'`), without WHERE. */
+  where?: string;
+  /** False for WITHOUT ROWID tables and views: scanned whole, never split. */
+  hasRowid: boolean;
+}
+
+export type ScanRange = readonly [number, number] | null;
+
+export type ScanTask =
+  | { mode: 'digest'; dbPath: string; spec: TableSpec; range: ScanRange }
+  | { mode: 'hashes'; dbPath: string; spec: TableSpec; range: ScanRange; buckets: number[] };
+
+export type ScanResult =
+  | { mode: 'digest'; counts: Float64Array; sums: BigUint64Array }
+  | { mode: 'hashes'; ids: string[]; hashes: BigUint64Array };
+
+/** The SELECT a scan runs; columns the rules exclude are left out of it, not just skipped. */
+export function selectSql(spec: TableSpec, rules: CanonicalRules, range: ScanRange): { sql: string; kept: TableSpec['columns'] } {
+  const kept = spec.columns.filter((c) => c.field !== 'id' && !rules.exclude.has(c.field));
+  const cols = [spec.idSql, ...kept.map((c) => c.sql)].join(', ');
+  const conds = [spec.where, range ? 'rowid BETWEEN ? AND ?' : undefined].filter(Boolean);
+  const where = conds.length ? ` WHERE ${conds.map((c) => `(${c})`).join(' AND ')}` : '';
+  return { sql: `SELECT ${cols} FROM ${quoteIdent(spec.table)}${where}`, kept };
+}
+
+export function runScan(db: Database.Database, task: ScanTask, hasher: RecordHasher, rules: CanonicalRules): ScanResult {
+  const { sql, kept } = selectSql(task.spec, rules, task.range);
+  const stmt = db.prepare(sql).raw(true);
+  // typed comparisons need SQLite's integers as int64 (bigint); by value, plain numbers are faster
+  stmt.safeIntegers(rules.typedNumbers);
+  const encode = compileRowEncoder(kept, rules);
+  const args = task.range ? [task.range[0], task.range[1]] : [];
+  const { hash, bucketOf } = hasher;
+  if (task.mode === 'digest') {
+    const acc = new DigestAccumulator();
+    for (const row of stmt.iterate(...args) as IterableIterator<unknown[]>) {
+      acc.add(bucketOf(String(row[0])), hash(encode(row)));
+    }
+    return { mode: 'digest', counts: acc.counts, sums: acc.sums };
+  }
+  const wanted = new Uint8Array(256);
+  for (const b of task.buckets) wanted[b] = 1;
+  const ids: string[] = [];
+  const hashes: bigint[] = [];
+  for (const row of stmt.iterate(...args) as IterableIterator<unknown[]>) {
+    const id = String(row[0]);
+    if (wanted[bucketOf(id)] === 0) continue;
+    ids.push(id);
+    hashes.push(hash(encode(row)));
+  }
+  return { mode: 'hashes', ids, hashes: BigUint64Array.from(hashes) };
+}
