@@ -10,6 +10,7 @@ import { hasErrors, sortFindings } from '../findings.js';
 import { NO_REDACTION, type Redactor } from '../privacy/redact.js';
 import { FINDING_CODES } from './finding-codes.js';
 import { findPrototypeKeys } from './payload.js';
+import { canonicalJson } from './idempotency.js';
 import { OPEN_STATUSES, type OutboxOp, type OutboxQueueInfo, type OutboxRecordState, type OutboxSnapshot } from './types.js';
 
 export interface OutboxFinding extends Finding {
@@ -45,16 +46,6 @@ const opRecordKey = (op: OutboxOp): string => recordKey(op.store, op.recordTable
 
 function uniq(values: Array<string | null>): string[] {
   return [...new Set(values.filter((v): v is string => v !== null && v !== ''))];
-}
-
-function canonicalJson(value: unknown): string {
-  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  const obj = value as Record<string, unknown>;
-  return `{${Object.keys(obj)
-    .sort()
-    .map((k) => `${JSON.stringify(k)}:${canonicalJson(obj[k])}`)
-    .join(',')}}`;
 }
 
 function groupBy<T>(items: T[], key: (item: T) => string | null): Map<string, T[]> {

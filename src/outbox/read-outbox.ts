@@ -7,8 +7,9 @@
 import { closeSync, openSync, readSync } from 'node:fs';
 import type { Snapshot, StoreRef } from '../snapshot/types.js';
 import { OPEN_STATUSES, type OutboxOp, type OutboxQueueInfo, type OutboxRecordState, type OutboxSnapshot } from './types.js';
-import { openSqlite, type SqliteDb } from '../readers/sqlite-open.js';
-import { listTables, readSqliteOutbox, type QueueEntry } from './sqlite-queues.js';
+import { openSqlite } from '../readers/sqlite-open.js';
+import { isAndroidAsyncStorage, readAndroidAsyncStorage, readIosAsyncStorage, type AsyncStorageStore } from '../readers/asyncstorage.js';
+import { readSqliteOutbox, type QueueEntry } from './sqlite-queues.js';
 import { readReduxPersistOutbox } from './redux-persist-queue.js';
 
 export interface ReadOutboxOptions {
@@ -28,12 +29,8 @@ function headerSaysWal(path: string): boolean {
   }
 }
 
-/** Android AsyncStorage (`catalystLocalStorage`) entries, or null when the file is not one. */
-function readCatalystEntries(db: SqliteDb): Map<string, string> | null {
-  // TODO(mmkv owner's src/readers/asyncstorage*.ts): switch to their reader once it lands (iOS too).
-  if (!listTables(db).includes('catalystLocalStorage')) return null;
-  const rows = db.prepare('SELECT key, value FROM catalystLocalStorage').all() as Array<{ key: string; value: string }>;
-  return new Map(rows.map((r) => [String(r.key), String(r.value)]));
+function entryMap(store: AsyncStorageStore): Map<string, string> {
+  return new Map(store.entries.map((e) => [e.key, e.value]));
 }
 
 interface StoreOutbox {
@@ -42,17 +39,19 @@ interface StoreOutbox {
   walMissing: boolean;
 }
 
+function fromRedux(entries: Map<string, string>, store: StoreRef, walMissing: boolean): StoreOutbox {
+  const redux = readReduxPersistOutbox(entries, store.path);
+  return { queues: redux.queues.map((q) => ({ ...q, shape: 'redux-persist' as const })), records: redux.records, walMissing };
+}
+
 function readStore(store: StoreRef): StoreOutbox | null {
+  if (store.kind === 'asyncstorage-ios') return fromRedux(entryMap(readIosAsyncStorage(store.localPath, store.path)), store, false);
   if (store.kind !== 'sqlite') return null;
   // A cleanly closed WAL database has neither -wal nor -shm; a -shm without its -wal is a bad export.
   const walMissing = store.companions.wal === undefined && store.companions.shm !== undefined && headerSaysWal(store.localPath);
   const db = openSqlite(store);
   try {
-    const catalyst = readCatalystEntries(db);
-    if (catalyst) {
-      const redux = readReduxPersistOutbox(catalyst, store.path);
-      return { queues: redux.queues.map((q) => ({ ...q, shape: 'redux-persist' as const })), records: redux.records, walMissing };
-    }
+    if (isAndroidAsyncStorage(db)) return fromRedux(entryMap(readAndroidAsyncStorage(db, store.path)), store, walMissing);
     const sql = readSqliteOutbox(db, store.path);
     return { queues: sql.queues.map((q) => ({ ...q, queue: q.table })), records: sql.records, walMissing };
   } finally {
