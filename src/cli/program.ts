@@ -7,11 +7,12 @@ import { Command, Option } from 'commander';
 import { register as registerInspect } from './commands/inspect.js';
 import { register as registerMmkv } from './commands/mmkv.js';
 import { register as registerServe } from './commands/serve.js';
+import { register as registerMigrate } from './commands/migrate.js';
 
 type Register = (program: Command) => void;
 
 // One line per command; the order here is the order in `syncdoc --help`.
-const COMMANDS: Register[] = [registerInspect, registerMmkv, registerServe];
+const COMMANDS: Register[] = [registerInspect, registerMmkv, registerMigrate, registerServe];
 
 export const VERSION = '0.1.0';
 

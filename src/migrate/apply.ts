@@ -1,0 +1,184 @@
+/**
+ * Apply and verify: the plan is written into a fresh temporary file beside the output (schema by
+ * Drizzle's migrator, then every row in one transaction, in a fixed order), and the file is read
+ * back to recompute each collection's digest and compare it with the plan's. The temporary file is
+ * never the output: a crash here leaves the output path untouched. Page size, encoding and journal
+ * settings are set explicitly so the bytes depend only on the plan and the SQLite library.
+ */
+import { closeSync, fsyncSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import Database from 'better-sqlite3';
+import type { RecordHasher } from '../integrity/index.js';
+import { applyUnifiedSchema } from '../schema/index.js';
+import { CollectionDigester, contentSelect, encoderOf, layoutOf, rowValues } from './rows.js';
+import type { MigrationPlan } from './types.js';
+
+export interface ApplyHooks {
+  /** Called after each committed step (tests use it to find crash points; the CLI for progress). */
+  onStep?: (step: string) => void;
+}
+
+const QUEUE_COLUMNS = [
+  'id',
+  'seq',
+  'collection',
+  'record_client_id',
+  'op',
+  'payload',
+  'idempotency_key',
+  'status',
+  'status_reason',
+  'attempts',
+  'max_attempts',
+  'next_attempt_at',
+  'last_error',
+  'depends_on',
+  'created_at',
+];
+
+function insertSql(table: string, columns: string[]): string {
+  return `INSERT INTO "${table}" (${columns.map((c) => `"${c}"`).join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`;
+}
+
+export function syncdocVersion(): string {
+  const here = dirname(fileURLToPath(import.meta.url));
+  const pkg = JSON.parse(readFileSync(join(here, '..', '..', 'package.json'), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+/** What migration_log stores as the report: everything but the per-record lists of routine records. */
+export function storedReport(plan: MigrationPlan): object {
+  return {
+    profile: plan.profile,
+    profileReason: plan.profileReason,
+    nowSource: plan.nowSource,
+    decisions: plan.decisions.filter((d) => d.candidates.length > 1 || d.syncStatus !== 'synced'),
+    duplicates: plan.duplicates,
+    setAside: plan.setAside,
+    fidelity: plan.fidelity,
+    timestampDecisions: plan.timestampDecisions,
+    keyValueKeys: plan.keyValueKeys,
+    findings: plan.findings,
+  };
+}
+
+/** Writes the plan into `tempPath` (replacing any leftover there) and fsyncs it. */
+export function applyPlan(plan: MigrationPlan, tempPath: string, hooks: ApplyHooks = {}): void {
+  rmSync(tempPath, { force: true });
+  rmSync(`${tempPath}-journal`, { force: true });
+  const db = new Database(tempPath);
+  try {
+    db.pragma('page_size = 4096');
+    db.pragma('encoding = "UTF-8"');
+    db.pragma('auto_vacuum = NONE');
+    // the temp file is thrown away on any failure, so it needs no rollback journal
+    db.pragma('journal_mode = OFF');
+    db.pragma('synchronous = OFF');
+    applyUnifiedSchema(db);
+    hooks.onStep?.('schema');
+    const write = db.transaction(() => {
+      for (const collection of plan.collections) {
+        const layout = layoutOf(collection);
+        const stmt = db.prepare(insertSql(layout.table, layout.columns));
+        for (const r of plan.records) if (r.collection === collection) stmt.run(rowValues(layout, r));
+      }
+      const q = db.prepare(insertSql('sync_queue', QUEUE_COLUMNS));
+      for (const r of plan.queue) {
+        q.run([
+          r.id,
+          r.seq,
+          r.collection,
+          r.recordClientId,
+          r.op,
+          r.payload,
+          r.idempotencyKey,
+          r.status,
+          r.statusReason,
+          r.attempts,
+          r.maxAttempts,
+          r.nextAttemptAt,
+          r.lastError,
+          r.dependsOn,
+          r.createdAt,
+        ]);
+      }
+      const m = db.prepare(insertSql('sync_metadata', ['collection', 'cursor', 'last_sync_at', 'initial_sync_complete']));
+      for (const s of plan.syncMeta) m.run([s.collection, s.cursor, s.lastSyncAt, s.initialSyncComplete ? 1 : 0]);
+      db.prepare(
+        insertSql('migration_log', [
+          'id',
+          'migrated_at',
+          'profile',
+          'conflict_rule',
+          'sources',
+          'counts',
+          'digests',
+          'report',
+          'syncdoc_version',
+        ]),
+      ).run([
+        1,
+        plan.nowMs,
+        plan.profile,
+        plan.conflict,
+        JSON.stringify(plan.sources),
+        JSON.stringify(plan.counts),
+        JSON.stringify(plan.digests),
+        JSON.stringify(storedReport(plan)),
+        syncdocVersion(),
+      ]);
+    });
+    write();
+    hooks.onStep?.('rows');
+  } finally {
+    db.close();
+  }
+  const fd = openSync(tempPath, 'r+');
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+export interface OutputCheck {
+  ok: boolean;
+  /** Collections whose recomputed digest differs from the recorded one. */
+  mismatched: string[];
+  integrity: string;
+  digests: Record<string, string>;
+}
+
+/**
+ * Recomputes every collection's digest from the rows of a unified database and compares it with
+ * the digests its migration_log recorded (and, when given, with the plan's).
+ */
+export function checkOutput(path: string, hasher: RecordHasher, expected?: Record<string, string>): OutputCheck {
+  const db = new Database(path, { readonly: true, fileMustExist: true });
+  try {
+    const integrity = String(db.pragma('integrity_check', { simple: true }));
+    const log = db.prepare('SELECT digests FROM migration_log ORDER BY id DESC LIMIT 1').get() as { digests: string } | undefined;
+    const recorded = log === undefined ? {} : (JSON.parse(log.digests) as Record<string, string>);
+    const want = expected ?? recorded;
+    const digests: Record<string, string> = {};
+    const mismatched: string[] = [];
+    for (const collection of Object.keys(want).sort()) {
+      const layout = layoutOf(collection);
+      const encode = encoderOf(layout);
+      const digester = new CollectionDigester(hasher);
+      const { sql, params } = contentSelect(layout);
+      for (const row of db.prepare(sql).raw().iterate(...params) as Iterable<unknown[]>) {
+        const id = String(row[0]);
+        digester.add(id, encode(id, row.slice(1)));
+      }
+      digests[collection] = JSON.stringify(digester.digest());
+      if (digests[collection] !== want[collection] || (expected !== undefined && recorded[collection] !== want[collection])) {
+        mismatched.push(collection);
+      }
+    }
+    return { ok: integrity === 'ok' && mismatched.length === 0 && log !== undefined, mismatched, integrity, digests };
+  } finally {
+    db.close();
+  }
+}

@@ -1,0 +1,81 @@
+/**
+ * `migrateSnapshot`: the whole pipeline behind `syncdoc migrate`. plan (read + pure planning) →
+ * apply (one transaction into a temporary file beside the output) → verify (digests recomputed from
+ * the written rows) → publish (atomic rename). An existing output is refused without `force`;
+ * `dryRun` stops after the plan and writes nothing. Returns the report the CLI renders.
+ */
+import { existsSync, rmSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { ExitCode, SyncdocError, UsageError } from '../errors.js';
+import { createRecordHasher } from '../integrity/index.js';
+import { openSnapshot } from '../snapshot/open.js';
+import { applyPlan, checkOutput, type ApplyHooks } from './apply.js';
+import { loadLegacy } from './load.js';
+import { planMigration } from './plan.js';
+import { publish, removeStaleTemps, tempPathFor } from './publish.js';
+import { buildReport, type MigrationReport } from './report.js';
+import type { ConflictRule } from './types.js';
+
+export interface MigrateOptions {
+  snapshot: string;
+  out: string;
+  profile: string;
+  server?: string;
+  conflict: ConflictRule;
+  dryRun: boolean;
+  force: boolean;
+  /** UTC ms for migration_log (default: the snapshot's newest timestamp). */
+  nowMs?: number;
+  hooks?: ApplyHooks & { onPhase?: (phase: 'plan' | 'apply' | 'verify' | 'publish') => void };
+}
+
+export function assertOutputFree(out: string, force: boolean): void {
+  if (!force && existsSync(out)) {
+    throw new UsageError('the output database already exists', {
+      code: 'E_OUTPUT_EXISTS',
+      subject: out,
+      hint: 'pass --force to replace it (atomically, after verification) or choose another --out',
+    });
+  }
+}
+
+export async function migrateSnapshot(opts: MigrateOptions): Promise<MigrationReport> {
+  const out = resolve(opts.out);
+  if (!opts.dryRun) assertOutputFree(out, opts.force);
+  const hasher = await createRecordHasher();
+  const snapshot = await openSnapshot(opts.snapshot);
+  try {
+    opts.hooks?.onPhase?.('plan');
+    const loaded = await loadLegacy(snapshot, { profile: opts.profile, ...(opts.server === undefined ? {} : { server: opts.server }) });
+    const plan = planMigration(loaded.input, { conflict: opts.conflict, ...(opts.nowMs === undefined ? {} : { nowMs: opts.nowMs }) }, hasher, {
+      aliases: loaded.aliases,
+    });
+    if (opts.dryRun) return buildReport(plan, { out, dryRun: true, verified: null });
+
+    removeStaleTemps(out);
+    const temp = tempPathFor(out, process.pid);
+    try {
+      opts.hooks?.onPhase?.('apply');
+      applyPlan(plan, temp, opts.hooks);
+      opts.hooks?.onPhase?.('verify');
+      const check = checkOutput(temp, hasher, plan.digests);
+      if (!check.ok) {
+        throw new SyncdocError(ExitCode.problems, `verification failed: digests differ for ${check.mismatched.join(', ') || '(none)'}; integrity_check: ${check.integrity}`, {
+          code: 'E_MIGRATE_VERIFY',
+          subject: temp,
+          hint: 'nothing was published; rerun with --verbose and report it',
+        });
+      }
+      // a concurrent writer may have created the output meanwhile: never overwrite it silently
+      assertOutputFree(out, opts.force);
+      opts.hooks?.onPhase?.('publish');
+      publish(temp, out);
+      return buildReport(plan, { out, dryRun: false, verified: check.digests });
+    } catch (err) {
+      rmSync(temp, { force: true });
+      throw err;
+    }
+  } finally {
+    snapshot.close();
+  }
+}
