@@ -1,0 +1,85 @@
+/**
+ * The simulator's data model shared by the engine, the algorithm plug-ins and the checkers.
+ * A record is a set of cells; every cell carries its value and the id of the user write that
+ * produced it (its provenance). Algorithms move whole cells around and decide only from values and
+ * their own metadata, never from provenance: provenance exists so the checkers can judge what an
+ * algorithm did, the way Jepsen tags every written value. Records are immutable: an algorithm
+ * returns a new record instead of editing one, so a pull response can share the server's objects.
+ */
+import type { OpKind } from './scenario.js';
+
+export interface Cell {
+  readonly v: unknown;
+  /** Id of the write this value came from (index into History.writes). */
+  readonly w: number;
+}
+
+export interface Rec<M = unknown> {
+  readonly cells: Readonly<Record<string, Cell>>;
+  /** The existence flag: `v` is true for a live record, false for a tombstone. */
+  readonly ex: Cell;
+  /** Algorithm metadata: stamps, versions, vector clocks. */
+  readonly m: M;
+}
+
+/** The pseudo-field under which checkers and history track the existence flag. */
+export const EXISTS = '$exists';
+
+/** A user write, as the algorithm sees it. */
+export interface WriteInput {
+  readonly id: number;
+  readonly origin: string;
+  readonly kind: OpKind;
+  readonly key: string;
+  readonly fields: Readonly<Record<string, unknown>>;
+}
+
+/** An op in a device's durable outbox. */
+export interface OutboxEntry {
+  readonly seq: number;
+  readonly key: string;
+  readonly kind: OpKind;
+  readonly write: number;
+  readonly idempotencyKey: string;
+  readonly origin: string;
+  /** Algorithm payload, built at write time. */
+  readonly p: unknown;
+  /** Transmissions so far (a bound, not a decision input). */
+  sends: number;
+}
+
+/** An op as it travels in a push: the outbox entry plus what `prepareOp` added at push time. */
+export interface SentOp {
+  readonly key: string;
+  readonly kind: OpKind;
+  readonly write: number;
+  readonly idempotencyKey: string;
+  readonly origin: string;
+  readonly p: unknown;
+}
+
+export type ApplyStatus = 'applied' | 'ignored' | 'conflict';
+
+/** What a replica (device, web client, server) exposes to an algorithm. */
+export interface ReplicaCtx {
+  readonly id: string;
+  /** The replica's local clock in ms (skewed, drifting); the server's is true time. */
+  now(): number;
+  /** The algorithm's in-memory state (lost on crash; see `Algorithm.onRestart`). */
+  mem: unknown;
+}
+
+export function mergeCells(base: Readonly<Record<string, Cell>>, fields: Readonly<Record<string, unknown>>, w: number): Record<string, Cell> {
+  const out: Record<string, Cell> = { ...base };
+  for (const k of Object.keys(fields)) out[k] = { v: fields[k], w };
+  return out;
+}
+
+/** The cells a write sets (its own fields), without the rest of the record. */
+export function writtenCells(write: WriteInput): Record<string, Cell> {
+  return mergeCells({}, write.fields, write.id);
+}
+
+export function existsCell(write: WriteInput): Cell {
+  return { v: write.kind !== 'delete', w: write.id };
+}

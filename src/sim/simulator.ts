@@ -1,0 +1,600 @@
+/**
+ * The simulator: one run of one scenario under one algorithm and one seed, on virtual time. It
+ * owns the clock and the event loop; devices (durable store, outbox and cursor; memory lost on a
+ * crash), web clients, the server (reference backend semantics: an idempotency-key ledger, a commit
+ * sequence as the pull cursor) and the network (latency, loss, duplication, reordering, partitions)
+ * are plain state it advances. Faults apply until `heal.afterMs`; then the network is perfect,
+ * every device is up, and the run ends when everything has drained and caught up, or when the heal
+ * budget runs out. Every choice is drawn from per-subsystem streams of the run seed; the result is
+ * a History, a pure value.
+ */
+import type { AlgorithmVariant } from './algorithms/index.js';
+import { EventQueue } from './event-queue.js';
+import type { DropReason, History, HistoryEvent, MessageKind, WriteRecord } from './history.js';
+import { EXISTS, type ApplyStatus, type OutboxEntry, type Rec, type ReplicaCtx, type SentOp, type WriteInput } from './model.js';
+import { Rng } from './prng.js';
+import type { ClockSpec, FaultSpec, OpSpec, Scenario } from './scenario.js';
+import { materializeOps } from './workload.js';
+
+/** Ops per push request. */
+const BATCH = 64;
+/** Transmissions of one op before it is dead-lettered (a bound on retries, as TigerStyle asks). */
+const MAX_SENDS = 200;
+const BACKOFF_BASE_MS = 100;
+const BACKOFF_CAP_MS = 5_000;
+/** Hard cap on processed events, whatever the scenario says. */
+const MAX_STEPS = 20_000_000;
+
+interface Message {
+  id: number;
+  from: number;
+  to: number;
+  kind: MessageKind;
+  body: unknown;
+}
+
+type Ev =
+  | { k: 0; op: number } // user op
+  | { k: 1; node: number; epoch: number } // sync tick
+  | { k: 2; msg: Message } // delivery
+  | { k: 3; node: number; req: number; epoch: number } // response timeout
+  | { k: 4; node: number; req: number; epoch: number } // retry after backoff
+  | { k: 5; node: number; restartAfterMs: number } // crash
+  | { k: 6; node: number; epoch: number } // restart
+  | { k: 7 }; // heal
+
+interface Inflight {
+  req: number;
+  kind: 'push' | 'pull' | 'web';
+  ops: OutboxEntry[];
+  attempts: number;
+  web?: WebRequest;
+}
+
+interface WebRequest {
+  op: OpSpec;
+  idempotencyKey: string;
+}
+
+interface Node {
+  idx: number;
+  id: string;
+  kind: 'server' | 'device' | 'web';
+  clock: ClockSpec;
+  ctx: ReplicaCtx;
+  store: Map<string, Rec>;
+  outbox: OutboxEntry[];
+  cursor: number;
+  /** Checker bookkeeping only (never shown to the algorithm): the writes this node knows. */
+  knowledge: number[];
+  writer: number;
+  up: boolean;
+  epoch: number;
+  busy: boolean;
+  inflight: Inflight | null;
+  rng: Rng;
+  opCount: number;
+  webQueue: WebRequest[];
+  dead: number;
+}
+
+interface PushResult {
+  status: ApplyStatus | 'duplicate';
+  rec: Rec | undefined;
+}
+
+/** `t + skew + t·drift/1e6` in exact integer arithmetic (floor division). */
+export function localClock(t: number, clock: ClockSpec): number {
+  const n = t * clock.driftPpm;
+  const r = n % 1_000_000;
+  const q = (n - r) / 1_000_000 - (r < 0 ? 1 : 0);
+  return t + clock.skewMs + q;
+}
+
+export interface SimulateOptions {
+  /** Ops to run instead of the scenario's workload (the shrinker's materialised, reduced list). */
+  ops?: OpSpec[];
+  /** Extra state for devices started from a snapshot (see from-snapshot.ts). */
+  seedDevice?: (deviceId: string) => { records: Array<{ key: string; fields: Record<string, unknown>; exists: boolean }>; ops: OpSpec[] } | null;
+}
+
+export function simulate(scenario: Scenario, variant: AlgorithmVariant, seed: bigint, options: SimulateOptions = {}): History {
+  const alg = variant.algorithm;
+  const ops = options.ops ?? materializeOps(scenario, seed);
+  const netRng = new Rng(seed, 'network');
+  const faultRng = new Rng(seed, 'faults');
+  const queue = new EventQueue<Ev>();
+  const events: HistoryEvent[] = [];
+  const writes: WriteRecord[] = [];
+  const healAt = scenario.heal.afterMs;
+  const deadline = healAt + scenario.heal.budgetMs;
+  let now = 0;
+  let faultsOn = healAt > 0;
+  let msgSeq = 0;
+  let reqSeq = 0;
+  let conflicts = 0;
+  let nextOp = 0;
+
+  const writerCount = 1 + scenario.devices.length;
+  const mkNode = (idx: number, id: string, kind: Node['kind'], clock: ClockSpec): Node => {
+    const node: Node = {
+      idx, id, kind, clock,
+      ctx: { id, now: () => localClock(now, clock), mem: alg.newMem() },
+      store: new Map(), outbox: [], cursor: 0,
+      knowledge: new Array<number>(writerCount).fill(0),
+      writer: idx, up: true, epoch: 0, busy: false, inflight: null,
+      rng: new Rng(seed, `backoff:${id}`), opCount: 0, webQueue: [], dead: 0,
+    };
+    return node;
+  };
+  const server = mkNode(0, 'server', 'server', { skewMs: 0, driftPpm: 0 });
+  const nodes: Node[] = [server, ...scenario.devices.map((d, i) => mkNode(i + 1, d.id, d.kind, d.clock))];
+  const nodeIndex = new Map(nodes.map((n) => [n.id, n.idx]));
+  const devices = nodes.filter((n) => n.kind === 'device');
+  const webs = nodes.filter((n) => n.kind === 'web');
+  // server commit log: the key changed at each sequence number (the pull cursor indexes it)
+  const log: string[] = [];
+  const seqOf = new Map<string, number>();
+  const ledger = new Map<string, PushResult>();
+  const webWrite = new Map<string, number>();
+  const dupCount = new Map<string, number>();
+
+  // ---- history helpers
+  const push = (ev: HistoryEvent): void => {
+    events.push(ev);
+  };
+  const diff = (at: Node, key: string, prev: Rec | undefined, next: Rec): void => {
+    const pc = prev?.cells ?? {};
+    for (const f of Object.keys(next.cells)) {
+      const from = pc[f]?.w ?? -1;
+      const to = next.cells[f]!.w;
+      if (from !== to) push({ t: now, e: 'set', at: at.id, key, f, from, to });
+    }
+    for (const f of Object.keys(pc)) {
+      if (!(f in next.cells)) push({ t: now, e: 'set', at: at.id, key, f, from: pc[f]!.w, to: -1 });
+    }
+    const fromEx = prev?.ex.w ?? -1;
+    if (fromEx !== next.ex.w) push({ t: now, e: 'set', at: at.id, key, f: EXISTS, from: fromEx, to: next.ex.w });
+  };
+  const learn = (node: Node, w: number): void => {
+    const clock = writes[w]!.clock;
+    const k = node.knowledge;
+    for (let i = 0; i < clock.length; i++) if (clock[i]! > k[i]!) k[i] = clock[i]!;
+  };
+  const newWrite = (node: Node, op: OpSpec, key: string): WriteInput => {
+    node.knowledge[node.writer]! += 1;
+    const id = writes.length;
+    writes.push({
+      id, t: now, origin: node.id, originKind: node.kind === 'web' ? 'web' : 'device', kind: op.op, key,
+      fields: op.fields, writer: node.writer, rank: node.knowledge[node.writer]!, clock: node.knowledge.slice(),
+    });
+    push({ t: now, e: 'write', w: id });
+    return { id, origin: node.id, kind: op.op, key, fields: op.fields };
+  };
+
+  // ---- initial state: synced everywhere at time 0
+  let initialRank = 0;
+  for (const col of scenario.collections) {
+    for (const r of scenario.initial[col] ?? []) {
+      const key = `${col}/${r.id}`;
+      const id = writes.length;
+      initialRank++;
+      const clock = new Array<number>(writerCount).fill(0);
+      clock[0] = initialRank;
+      writes.push({ id, t: 0, origin: 'initial', originKind: 'initial', kind: 'create', key, fields: r.fields, writer: 0, rank: initialRank, clock });
+      const cells: Record<string, { v: unknown; w: number }> = {};
+      for (const f of Object.keys(r.fields)) cells[f] = { v: r.fields[f], w: id };
+      const rec = alg.initial(cells, { v: true, w: id });
+      server.store.set(key, rec);
+      for (const d of devices) d.store.set(key, rec);
+    }
+  }
+  for (const n of nodes) n.knowledge[0] = initialRank;
+
+  // ---- faults
+  const activeFaults = (kind: FaultSpec['kind']): FaultSpec[] => scenario.faults.filter((f) => f.kind === kind);
+  const partitions = activeFaults('partition') as Array<Extract<FaultSpec, { kind: 'partition' }>>;
+  const offlines = activeFaults('offline') as Array<Extract<FaultSpec, { kind: 'offline' }>>;
+  const dropResponses = activeFaults('drop-responses') as Array<Extract<FaultSpec, { kind: 'drop-responses' }>>;
+  const isOffline = (node: Node): boolean => faultsOn && offlines.some((f) => f.device === node.id && now >= f.from && now < f.until);
+  const separated = (a: Node, b: Node): boolean =>
+    faultsOn &&
+    partitions.some((p) => {
+      if (now < p.from || now >= p.until) return false;
+      const ga = p.groups.findIndex((g) => g.includes(a.id));
+      const gb = p.groups.findIndex((g) => g.includes(b.id));
+      return ga >= 0 && gb >= 0 && ga !== gb;
+    });
+
+  // ---- network
+  const lastDelivery = new Map<number, number>();
+  const send = (from: Node, to: Node, kind: MessageKind, body: unknown, n: number): void => {
+    const id = ++msgSeq;
+    let drop: DropReason | undefined;
+    let copies = 1;
+    if (faultsOn) {
+      if (separated(from, to)) drop = 'partition';
+      else if (isOffline(from) || isOffline(to)) drop = 'offline';
+      else if (
+        (kind === 'push-ack' || kind === 'pull-resp' || kind === 'web-ack') &&
+        dropResponses.some((f) => f.device === to.id && now >= f.from && now < f.until && faultRng.chance(f.ratio))
+      ) drop = 'lost-ack';
+      else if (netRng.chance(scenario.network.lossRatio)) drop = 'loss';
+      else if (netRng.chance(scenario.network.duplicateRatio)) copies = 2;
+    }
+    if (drop !== undefined) {
+      push({ t: now, e: 'send', m: id, from: from.id, to: to.id, kind, n, drop });
+      return;
+    }
+    push(copies === 1 ? { t: now, e: 'send', m: id, from: from.id, to: to.id, kind, n } : { t: now, e: 'send', m: id, from: from.id, to: to.id, kind, n, copies });
+    const link = from.idx * 1024 + to.idx;
+    for (let c = 0; c < copies; c++) {
+      let at = now + netRng.between(scenario.network.latencyMs.min, scenario.network.latencyMs.max);
+      // without reordering each link is FIFO: a message never overtakes an earlier one
+      if (!(faultsOn && scenario.network.reorder)) {
+        at = Math.max(at, lastDelivery.get(link) ?? 0);
+        lastDelivery.set(link, at);
+      }
+      queue.push(at, { k: 2, msg: { id, from: from.idx, to: to.idx, kind, body } });
+    }
+  };
+  const timeoutMs = 4 * scenario.network.latencyMs.max + 100;
+  const backoff = (node: Node, attempt: number): number =>
+    Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** Math.min(attempt - 1, 16)) + node.rng.int(BACKOFF_BASE_MS);
+
+  // ---- server
+  const commit = (key: string, prev: Rec | undefined, rec: Rec): void => {
+    diff(server, key, prev, rec);
+    server.store.set(key, rec);
+    log.push(key);
+    seqOf.set(key, log.length);
+  };
+  const serverApply = (op: SentOp): PushResult => {
+    if (variant.idempotent) {
+      const seen = ledger.get(op.idempotencyKey);
+      if (seen !== undefined) return { status: 'duplicate', rec: server.store.get(op.key) };
+    }
+    let key = op.key;
+    if (op.kind === 'create' && server.store.has(key)) {
+      // a create for a record the server already has: a server without op keys makes a new row
+      const n = (dupCount.get(op.key) ?? 1) + 1;
+      dupCount.set(op.key, n);
+      key = `${op.key}~${n}`;
+      push({ t: now, e: 'dup', key, of: op.key, w: op.write });
+    }
+    const prev = server.store.get(key);
+    const res = alg.serverApply(server.ctx, prev, key === op.key ? op : { ...op, key });
+    if (res.conflict) {
+      conflicts++;
+      push({ t: now, e: 'conflict', key, op: op.write });
+    }
+    if (res.rec !== undefined && res.rec !== prev) commit(key, prev, res.rec);
+    const result: PushResult = { status: res.status, rec: res.rec };
+    if (variant.idempotent) ledger.set(op.idempotencyKey, result);
+    return result;
+  };
+  const serverHandle = (msg: Message): void => {
+    const from = nodes[msg.from]!;
+    if (msg.kind === 'push') {
+      const body = msg.body as { req: number; ops: SentOp[] };
+      const results = body.ops.map(serverApply);
+      send(server, from, 'push-ack', { req: body.req, results }, results.length);
+    } else if (msg.kind === 'pull') {
+      const body = msg.body as { req: number; cursor: number };
+      const changes: Array<{ key: string; rec: Rec }> = [];
+      for (let s = body.cursor + 1; s <= log.length; s++) {
+        const key = log[s - 1]!;
+        if (seqOf.get(key) === s) changes.push({ key, rec: server.store.get(key)! });
+      }
+      send(server, from, 'pull-resp', { req: body.req, changes, cursor: log.length }, changes.length);
+    } else if (msg.kind === 'web') {
+      const body = msg.body as { req: number; web: WebRequest };
+      const result = webExecute(from, body.web);
+      send(server, from, 'web-ack', { req: body.req, status: result }, 1);
+    }
+  };
+  /** A web client's read-modify-write, executed at the server in one step (like a mutation). */
+  const webExecute = (web: Node, req: WebRequest): string => {
+    if (variant.idempotent && ledger.has(req.idempotencyKey)) return 'duplicate';
+    const op = req.op;
+    const key = `${op.collection}/${op.id}`;
+    const current = server.store.get(key);
+    if (op.op !== 'create' && (current === undefined || current.ex.v !== true)) {
+      push({ t: now, e: 'skip', at: web.id, key, op: op.op, why: 'the server does not hold this record' });
+      if (variant.idempotent) ledger.set(req.idempotencyKey, { status: 'ignored', rec: current });
+      return 'skipped';
+    }
+    let w = webWrite.get(req.idempotencyKey);
+    let input: WriteInput;
+    if (w === undefined) {
+      // the web client read the record it edits: it knows every write that state includes
+      if (current !== undefined && op.op !== 'create') {
+        for (const f of Object.keys(current.cells)) learn(web, current.cells[f]!.w);
+        learn(web, current.ex.w);
+      }
+      input = newWrite(web, op, key);
+      w = input.id;
+      webWrite.set(req.idempotencyKey, w);
+    } else {
+      input = { id: w, origin: web.id, kind: op.op, key, fields: op.fields };
+    }
+    const prev = op.op === 'create' ? undefined : current;
+    const written = alg.localWrite(web.ctx, prev, input);
+    const entry: OutboxEntry = { seq: 0, key, kind: op.op, write: w, idempotencyKey: req.idempotencyKey, origin: web.id, p: written.p, sends: 1 };
+    const p = alg.prepareOp(web.ctx, prev === undefined ? undefined : written.rec, entry, 0);
+    const sent: SentOp = { key, kind: op.op, write: w, idempotencyKey: req.idempotencyKey, origin: web.id, p };
+    return serverApply(sent).status;
+  };
+
+  // ---- devices
+  const pendingFields = (node: Node, key: string): Set<string> | null => {
+    let out: Set<string> | null = null;
+    for (const op of node.outbox) {
+      if (op.key !== key) continue;
+      out ??= new Set([EXISTS]);
+      for (const f of Object.keys((writes[op.write]!).fields)) out.add(f);
+    }
+    return out;
+  };
+  const userOp = (node: Node, op: OpSpec): void => {
+    const key = `${op.collection}/${op.id}`;
+    if (!node.up) {
+      push({ t: now, e: 'skip', at: node.id, key, op: op.op, why: 'the device is down (crashed)' });
+      return;
+    }
+    const prev = node.store.get(key);
+    if (op.op === 'create' ? prev !== undefined : prev === undefined || prev.ex.v !== true) {
+      push({ t: now, e: 'skip', at: node.id, key, op: op.op, why: op.op === 'create' ? 'the record already exists here' : 'this device does not hold the record (not pulled yet, or deleted)' });
+      return;
+    }
+    const input = newWrite(node, op, key);
+    const { rec, p } = alg.localWrite(node.ctx, prev, input);
+    diff(node, key, prev, rec);
+    node.store.set(key, rec);
+    node.opCount++;
+    node.outbox.push({ seq: node.opCount, key, kind: op.op, write: input.id, idempotencyKey: `${node.id}:${node.opCount}`, origin: node.id, p, sends: 0 });
+  };
+  const webOp = (node: Node, op: OpSpec): void => {
+    node.opCount++;
+    node.webQueue.push({ op, idempotencyKey: `${node.id}:${node.opCount}` });
+    if (!node.busy) webNext(node);
+  };
+  const webNext = (node: Node): void => {
+    const head = node.webQueue[0];
+    if (head === undefined) return;
+    node.busy = true;
+    node.inflight = { req: ++reqSeq, kind: 'web', ops: [], attempts: 0, web: head };
+    transmit(node);
+  };
+
+  const startCycle = (node: Node): void => {
+    node.busy = true;
+    node.inflight = { req: ++reqSeq, kind: node.outbox.length > 0 ? 'push' : 'pull', ops: [], attempts: 0 };
+    transmit(node);
+  };
+  /** Sends (or re-sends) the node's in-flight request and arms its timeout. */
+  const transmit = (node: Node): void => {
+    const inf = node.inflight!;
+    if (inf.kind === 'push') {
+      // dead-letter ops that were sent too often without an answer (a bound, never hit by sane scenarios)
+      while (node.outbox.length > 0 && node.outbox[0]!.sends >= MAX_SENDS) {
+        const dead = node.outbox.shift()!;
+        node.dead++;
+        push({ t: now, e: 'dead', at: node.id, op: dead.write });
+      }
+      if (node.outbox.length === 0) inf.kind = 'pull';
+    }
+    if (inf.kind === 'push') {
+      inf.ops = node.outbox.slice(0, BATCH);
+      const perKey = new Map<string, number>();
+      const sent: SentOp[] = inf.ops.map((op) => {
+        op.sends++;
+        const earlier = perKey.get(op.key) ?? 0;
+        perKey.set(op.key, earlier + 1);
+        const p = alg.prepareOp(node.ctx, node.store.get(op.key), op, earlier);
+        return { key: op.key, kind: op.kind, write: op.write, idempotencyKey: op.idempotencyKey, origin: op.origin, p };
+      });
+      send(node, server, 'push', { req: inf.req, ops: sent }, sent.length);
+    } else if (inf.kind === 'pull') {
+      send(node, server, 'pull', { req: inf.req, cursor: node.cursor }, 0);
+    } else {
+      send(node, server, 'web', { req: inf.req, web: inf.web! }, 1);
+    }
+    queue.push(now + timeoutMs, { k: 3, node: node.idx, req: inf.req, epoch: node.epoch });
+  };
+  const finishCycle = (node: Node): void => {
+    node.busy = false;
+    node.inflight = null;
+  };
+  const deviceHandle = (node: Node, msg: Message): void => {
+    const inf = node.inflight;
+    const body = msg.body as { req: number };
+    if (inf === null || inf.req !== body.req) return; // a late or duplicated answer: ignored
+    if (msg.kind === 'push-ack') {
+      const { results } = msg.body as { results: PushResult[] };
+      const done = new Set(inf.ops);
+      node.outbox = node.outbox.filter((op) => !done.has(op));
+      inf.ops.forEach((op, i) => {
+        const r = results[i]!;
+        const status: ApplyStatus = r.status === 'duplicate' ? 'applied' : r.status;
+        if (status === 'conflict') push({ t: now, e: 'dropped-op', at: node.id, w: op.write, status });
+        if (alg.onAck === undefined) return;
+        const local = node.store.get(op.key);
+        const next = alg.onAck(node.ctx, local, op, status, r.rec);
+        if (next !== undefined && next !== local) {
+          diff(node, op.key, local, next);
+          node.store.set(op.key, next);
+        }
+      });
+      inf.req = ++reqSeq;
+      inf.kind = 'pull';
+      inf.attempts = 0;
+      transmit(node);
+    } else if (msg.kind === 'pull-resp') {
+      const { changes, cursor } = msg.body as { changes: Array<{ key: string; rec: Rec }>; cursor: number };
+      for (const { key, rec: remote } of changes) {
+        const local = node.store.get(key);
+        const next = alg.pullApply(node.ctx, local, remote, pendingFields(node, key));
+        if (next === undefined || next === local) continue;
+        diff(node, key, local, next);
+        node.store.set(key, next);
+        // the device now holds a state including these writes: it knows them (and what they knew)
+        for (const f of Object.keys(next.cells)) if (remote.cells[f]?.w === next.cells[f]!.w) learn(node, next.cells[f]!.w);
+        if (remote.ex.w === next.ex.w) learn(node, next.ex.w);
+      }
+      node.cursor = cursor;
+      finishCycle(node);
+    }
+  };
+  const webHandle = (node: Node, msg: Message): void => {
+    const inf = node.inflight;
+    const body = msg.body as { req: number };
+    if (inf === null || inf.req !== body.req) return;
+    node.webQueue.shift();
+    finishCycle(node);
+    webNext(node);
+  };
+
+  // ---- phases
+  const quiesced = (): boolean => {
+    if (faultsOn || nextOp < ops.length) return false;
+    for (const d of devices) if (!d.up || d.busy || d.outbox.length > 0 || d.cursor !== log.length) return false;
+    for (const w of webs) if (w.busy || w.webQueue.length > 0) return false;
+    return true;
+  };
+  const scheduleTick = (node: Node, delay: number): void => {
+    queue.push(now + delay, { k: 1, node: node.idx, epoch: node.epoch });
+  };
+  const restart = (node: Node): void => {
+    node.up = true;
+    node.epoch++;
+    node.ctx.mem = alg.newMem();
+    alg.onRestart?.(node.ctx, node.store);
+    push({ t: now, e: 'restart', at: node.id });
+    scheduleTick(node, node.rng.between(1, scenario.syncIntervalMs));
+  };
+
+  // ---- schedule the run
+  ops.forEach((op, i) => queue.push(op.at, { k: 0, op: i }));
+  for (const d of devices) scheduleTick(d, d.rng.between(1, scenario.syncIntervalMs));
+  for (const f of scenario.faults) {
+    if (f.kind === 'crash' && f.at < healAt) queue.push(f.at, { k: 5, node: nodeIndex.get(f.device)!, restartAfterMs: f.restartAfterMs });
+  }
+  queue.push(healAt, { k: 7 });
+
+  let steps = 0;
+  let quiet = false;
+  while (queue.size > 0 && steps < MAX_STEPS) {
+    const t = queue.peekTime();
+    if (t > deadline) break;
+    const ev = queue.pop();
+    now = t;
+    steps++;
+    switch (ev.k) {
+      case 0: {
+        const op = ops[ev.op]!;
+        nextOp = ev.op + 1;
+        const node = nodes[nodeIndex.get(op.device)!]!;
+        if (node.kind === 'web') webOp(node, op);
+        else userOp(node, op);
+        break;
+      }
+      case 1: {
+        const node = nodes[ev.node]!;
+        if (ev.epoch !== node.epoch || !node.up) break;
+        if (!node.busy && !isOffline(node)) startCycle(node);
+        scheduleTick(node, scenario.syncIntervalMs);
+        break;
+      }
+      case 2: {
+        const msg = ev.msg;
+        const to = nodes[msg.to]!;
+        if (!to.up) {
+          push({ t: now, e: 'lost', m: msg.id, at: to.id, why: 'receiver down' });
+          break;
+        }
+        if (isOffline(to)) {
+          push({ t: now, e: 'lost', m: msg.id, at: to.id, why: 'receiver offline' });
+          break;
+        }
+        push({ t: now, e: 'recv', m: msg.id, at: to.id });
+        if (to.kind === 'server') serverHandle(msg);
+        else if (to.kind === 'device') deviceHandle(to, msg);
+        else webHandle(to, msg);
+        break;
+      }
+      case 3: {
+        const node = nodes[ev.node]!;
+        const inf = node.inflight;
+        if (ev.epoch !== node.epoch || inf === null || inf.req !== ev.req) break;
+        inf.attempts++;
+        push({ t: now, e: 'timeout', at: node.id, req: ev.req });
+        queue.push(now + backoff(node, inf.attempts), { k: 4, node: node.idx, req: ev.req, epoch: node.epoch });
+        break;
+      }
+      case 4: {
+        const node = nodes[ev.node]!;
+        const inf = node.inflight;
+        if (ev.epoch !== node.epoch || inf === null || inf.req !== ev.req) break;
+        if (node.kind === 'device' && isOffline(node)) {
+          finishCycle(node); // the next tick starts over once the device is back online
+          break;
+        }
+        inf.req = ++reqSeq;
+        // a retry is a fresh sync cycle: push first if anything is queued now
+        if (inf.kind === 'pull' && node.outbox.length > 0) inf.kind = 'push';
+        transmit(node);
+        break;
+      }
+      case 5: {
+        const node = nodes[ev.node]!;
+        if (!node.up || !faultsOn) break;
+        // memory is lost (in-flight requests, timers, algorithm state); store and outbox are kept
+        node.up = false;
+        node.epoch++;
+        finishCycle(node);
+        push({ t: now, e: 'crash', at: node.id });
+        const back = now + ev.restartAfterMs;
+        if (back < healAt) queue.push(back, { k: 6, node: node.idx, epoch: node.epoch });
+        break;
+      }
+      case 6: {
+        const node = nodes[ev.node]!;
+        if (!node.up && ev.epoch === node.epoch) restart(node);
+        break;
+      }
+      case 7: {
+        faultsOn = false;
+        push({ t: now, e: 'heal' });
+        for (const d of devices) if (!d.up) restart(d);
+        break;
+      }
+    }
+    if (!faultsOn && (ev.k === 2 || ev.k === 7) && quiesced()) {
+      quiet = true;
+      break;
+    }
+  }
+
+  const outboxes: Record<string, number> = {};
+  const deadLetters: Record<string, number> = {};
+  for (const d of devices) {
+    outboxes[d.id] = d.outbox.length;
+    deadLetters[d.id] = d.dead;
+  }
+  const replicaKinds: History['replicaKinds'] = {};
+  for (const n of nodes) replicaKinds[n.id] = n.kind;
+  return {
+    scenario: scenario.name,
+    algorithm: variant.name,
+    seed: seed.toString(),
+    replicas: nodes.map((n) => n.id),
+    replicaKinds,
+    writers: ['initial', ...scenario.devices.map((d) => d.id)],
+    writes,
+    events,
+    end: { t: now, quiesced: quiet, healAt, outboxes, deadLetters },
+    conflicts,
+    steps,
+  };
+}

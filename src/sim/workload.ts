@@ -1,0 +1,92 @@
+/**
+ * The workload: turns a scenario's explicit ops and its generator into one list of user ops in
+ * time order, drawn from the run seed's `workload` stream only, so the network's draws never shift
+ * what the users do. The materialised list is what the shrinker removes ops from: a scenario with
+ * the generator replaced by its materialised ops replays the same run.
+ */
+import { Rng } from './prng.js';
+import type { GeneratorSpec, OpSpec, Scenario } from './scenario.js';
+
+/** Integer zipf weights for ranks 1..n (rank 1 most popular). */
+function zipfPrefix(n: number, zipfCenti: number): number[] {
+  const s = zipfCenti / 100;
+  const prefix: number[] = [];
+  let total = 0;
+  for (let k = 1; k <= n; k++) {
+    // Rounded to integers once, up front: every draw after this is integer-only. (V8's Math.pow is
+    // a fixed software implementation, and rounding absorbs any last-bit difference anyway.)
+    total += Math.max(1, Math.round(1_000_000 / Math.pow(k, s)));
+    prefix.push(total);
+  }
+  return prefix;
+}
+
+function generate(scenario: Scenario, g: GeneratorSpec, seed: bigint): OpSpec[] {
+  const rng = new Rng(seed, 'workload');
+  const devices = g.devices ?? scenario.devices.map((d) => d.id);
+  // 1. each device's op times: gaps uniform in [1, 2·mean − 1], so their mean is meanGapMs
+  const slots: Array<{ at: number; device: string; order: number }> = [];
+  devices.forEach((device, order) => {
+    let t = 0;
+    for (let i = 0; i < g.opsPerDevice; i++) {
+      t += rng.between(1, Math.max(1, 2 * g.meanGapMs - 1));
+      slots.push({ at: t, device, order });
+    }
+  });
+  slots.sort((a, b) => a.at - b.at || a.order - b.order);
+  // 2. walk in time order: the key pool is the initial records plus those created so far
+  const pool: Array<{ collection: string; id: string }> = [];
+  for (const col of scenario.collections) for (const r of scenario.initial[col] ?? []) pool.push({ collection: col, id: r.id });
+  const prefix = zipfPrefix(Math.max(g.records, pool.length), g.zipfCenti);
+  const mixPrefix = [g.mix.create, g.mix.create + g.mix.update, g.mix.create + g.mix.update + g.mix.delete];
+  const created = new Map<string, number>();
+  const ops: OpSpec[] = [];
+  let valueSeq = 0;
+  const value = (device: string): string => `${device}#${++valueSeq}`;
+  for (const slot of slots) {
+    let kind = (['create', 'update', 'delete'] as const)[rng.weighted(mixPrefix)]!;
+    if (pool.length === 0) kind = 'create';
+    if (kind === 'create' && pool.length >= g.records) kind = 'update';
+    if (kind === 'create') {
+      const n = (created.get(slot.device) ?? 0) + 1;
+      created.set(slot.device, n);
+      const collection = scenario.collections[rng.int(scenario.collections.length)]!;
+      const id = `${slot.device}-${n}`;
+      pool.push({ collection, id });
+      const fields: Record<string, unknown> = {};
+      for (const f of g.fields) fields[f] = value(slot.device);
+      ops.push({ at: slot.at, device: slot.device, op: 'create', collection, id, fields });
+      continue;
+    }
+    const target = pool[rng.weighted(prefix, pool.length)]!;
+    if (kind === 'delete') {
+      ops.push({ at: slot.at, device: slot.device, op: 'delete', collection: target.collection, id: target.id, fields: {} });
+      continue;
+    }
+    const count = rng.between(g.fieldsPerUpdate.min, g.fieldsPerUpdate.max);
+    const names = [...g.fields];
+    const fields: Record<string, unknown> = {};
+    for (let i = 0; i < count; i++) {
+      const [name] = names.splice(rng.int(names.length), 1);
+      fields[name!] = value(slot.device);
+    }
+    const sorted: Record<string, unknown> = {};
+    for (const k of Object.keys(fields).sort()) sorted[k] = fields[k];
+    ops.push({ at: slot.at, device: slot.device, op: 'update', collection: target.collection, id: target.id, fields: sorted });
+  }
+  return ops;
+}
+
+/** Explicit ops plus generated ones, ordered by time, then scenario device order, then list order. */
+export function materializeOps(scenario: Scenario, seed: bigint): OpSpec[] {
+  const generated = scenario.workload.generator === null ? [] : generate(scenario, scenario.workload.generator, seed);
+  const order = new Map(scenario.devices.map((d, i) => [d.id, i]));
+  const all = [...scenario.workload.ops, ...generated].map((op, i) => ({ op, i }));
+  all.sort((a, b) => a.op.at - b.op.at || (order.get(a.op.device) ?? 0) - (order.get(b.op.device) ?? 0) || a.i - b.i);
+  return all.map((x) => x.op);
+}
+
+/** The same scenario with its workload fixed to `ops` (no generator): replays identically. */
+export function withOps(scenario: Scenario, ops: OpSpec[], faults = scenario.faults): Scenario {
+  return { ...scenario, workload: { ops, generator: null }, faults };
+}
