@@ -4,12 +4,15 @@
  * value limits the loopback server enforces, and the reference module's own per-op validation
  * (called directly through convex-test, since the client already refuses malformed ops).
  */
+import { spawnSync } from 'node:child_process';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createConvexBackend } from './convex.js';
 import { startConvexTestServer, type ConvexTestServer } from './testing/convex-server.js';
-import { BackendTransportError, type PushOp } from './types.js';
+import { REPO_ROOT } from '../test-support/cli.js';
+import { transportFailure } from './testing/transport-failure.js';
+import type { PushOp } from './types.js';
 
 const servers: Server[] = [];
 const loopbacks: ConvexTestServer[] = [];
@@ -54,14 +57,6 @@ const ops: PushOp[] = [
   { idempotencyKey: 'k2', collection: 'notes', recordId: 'r1', op: 'delete', payload: null, baseVersion: 1 },
 ];
 
-async function failureOf(p: Promise<unknown>): Promise<BackendTransportError> {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(BackendTransportError);
-  return err as BackendTransportError;
-}
 
 describe('convex backend: the wire', () => {
   it('calls the push mutation by name with convex_encoded_json args, the client header and the bearer token', async () => {
@@ -120,7 +115,7 @@ describe('convex backend: the wire', () => {
     ['a success with the wrong number of results', 200, { status: 'success', value: [] }, { definite: false, protocol: true }],
   ] as const)('labels %s', async (_name, status, body, expected) => {
     const { url } = await scripted(status, body);
-    const err = await failureOf(createConvexBackend({ url }).push(ops));
+    const err = await transportFailure(createConvexBackend({ url }).push(ops));
     const { definite, ...details } = expected;
     expect(err.definite).toBe(definite);
     expect(err.details).toMatchObject(details);
@@ -131,7 +126,7 @@ describe('convex backend: the wire', () => {
     servers.push(server);
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    const err = await failureOf(createConvexBackend({ url, timeoutMs: 100 }).push(ops));
+    const err = await transportFailure(createConvexBackend({ url, timeoutMs: 100 }).push(ops));
     expect([err.definite, err.details.timedOut]).toEqual([false, true]);
   });
 });
@@ -140,21 +135,21 @@ describe('convex backend: the loopback server and the reference module', () => {
   it("answers Convex's array limit as BadRequest, which the client labels tooLarge", async () => {
     const l = await loopback();
     const many = Array.from({ length: 8193 }, (_, i) => ({ ...ops[0], idempotencyKey: `m${i}`, recordId: `m${i}` }) as PushOp);
-    const err = await failureOf(createConvexBackend({ url: l.url }).push(many));
+    const err = await transportFailure(createConvexBackend({ url: l.url }).push(many));
     expect(err.details).toMatchObject({ status: 400, tooLarge: true });
     expect(l.requests.get('/api/mutation')).toBe(1);
   });
 
   it('answers an unknown function as a definite function error, and an unknown route as 404', async () => {
     const l = await loopback();
-    const err = await failureOf(createConvexBackend({ url: l.url, pushFunction: 'sync:nope' }).push(ops));
+    const err = await transportFailure(createConvexBackend({ url: l.url, pushFunction: 'sync:nope' }).push(ops));
     expect([err.definite, err.details.protocol]).toEqual([true, true]);
     expect((await fetch(`${l.url}/api/other`, { method: 'POST', body: '{}' })).status).toBe(404);
   });
 
   it('rejects a cursor it did not make as a definite error', async () => {
     const l = await loopback();
-    const err = await failureOf(createConvexBackend({ url: l.url }).pull('not-a-cursor', 10));
+    const err = await transportFailure(createConvexBackend({ url: l.url }).pull('not-a-cursor', 10));
     expect(err.definite).toBe(true);
   });
 
@@ -182,8 +177,16 @@ describe('convex backend: the loopback server and the reference module', () => {
   it('refuses a batch over its op limit with ConvexError {kind:"tooLarge"}, writing nothing', async () => {
     const l = await loopback();
     const many = Array.from({ length: 1001 }, (_, i) => ({ ...ops[0], idempotencyKey: `m${i}`, recordId: `m${i}` }) as PushOp);
-    const err = await failureOf(createConvexBackend({ url: l.url }).push(many));
+    const err = await transportFailure(createConvexBackend({ url: l.url }).push(many));
     expect([err.definite, err.details.tooLarge]).toEqual([true, true]);
     expect(await l.t.run(async (ctx) => (await ctx.db.query('syncRecords' as never).collect()).length)).toBe(0);
+  });
+});
+
+describe('the reference module in convex/', () => {
+  it('typechecks strictly on its own tsconfig (as an app would compile it)', () => {
+    const tsc = spawnSync(process.execPath, [`${REPO_ROOT}/node_modules/typescript/bin/tsc`, '-p', `${REPO_ROOT}/convex`], { encoding: 'utf8' });
+    expect(tsc.stdout + tsc.stderr).toBe('');
+    expect(tsc.status).toBe(0);
   });
 });

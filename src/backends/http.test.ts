@@ -7,7 +7,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createHttpBackend } from './http.js';
-import { BackendTransportError, type PushOp } from './types.js';
+import { transportFailure } from './testing/transport-failure.js';
+import type { PushOp } from './types.js';
 
 type Script = (req: IncomingMessage, body: string, res: ServerResponse) => void;
 const servers: Server[] = [];
@@ -39,14 +40,6 @@ const ops: PushOp[] = [
   { idempotencyKey: 'k2', collection: 'c', recordId: 'r2', op: 'delete', payload: null },
 ];
 
-async function failureOf(p: Promise<unknown>): Promise<BackendTransportError> {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(BackendTransportError);
-  return err as BackendTransportError;
-}
 
 function answer(status: number, body: unknown, headers: Record<string, string> = {}): Script {
   return (_req, _body, res) => {
@@ -91,7 +84,7 @@ describe('http backend', () => {
     [504, {}, { definite: false }],
   ] as const)('labels HTTP %i', async (status, headers, expected) => {
     const { url } = await scripted(answer(status, { error: { code: 'x', message: 'y' } }, headers));
-    const err = await failureOf(createHttpBackend({ url }).push(ops));
+    const err = await transportFailure(createHttpBackend({ url }).push(ops));
     const { definite, ...details } = expected;
     expect(err.definite).toBe(definite);
     expect(err.details).toMatchObject({ status, ...details });
@@ -101,21 +94,21 @@ describe('http backend', () => {
   it('reads Retry-After given as an HTTP date', async () => {
     const when = new Date(Date.now() + 60_000).toUTCString();
     const { url } = await scripted(answer(429, '', { 'retry-after': when }));
-    const err = await failureOf(createHttpBackend({ url }).push(ops));
+    const err = await transportFailure(createHttpBackend({ url }).push(ops));
     expect(err.details.retryAfterMs).toBeGreaterThan(50_000);
   });
 
   it('labels a malformed 200 or a wrong number of results as indefinite (the server may have applied it)', async () => {
     for (const body of ['not json', { results: [{ status: 'applied', version: 1 }] }, { results: [{ status: 'ok' }, { status: 'applied' }] }, { nope: 1 }]) {
       const { url } = await scripted(answer(200, body));
-      const err = await failureOf(createHttpBackend({ url }).push(ops));
+      const err = await transportFailure(createHttpBackend({ url }).push(ops));
       expect([err.definite, err.details.protocol]).toEqual([false, true]);
     }
   });
 
   it('labels a connection reset after sending as indefinite', async () => {
     const { url, seen } = await scripted((req) => req.socket.destroy());
-    const err = await failureOf(createHttpBackend({ url }).push(ops));
+    const err = await transportFailure(createHttpBackend({ url }).push(ops));
     expect(seen).toHaveLength(1);
     expect(err.definite).toBe(false);
     expect(err.details.unreachable).toBeUndefined();
@@ -123,13 +116,13 @@ describe('http backend', () => {
 
   it('labels no answer within the timeout as indefinite, and a stalled body too', async () => {
     const silent = await scripted(() => {});
-    const err = await failureOf(createHttpBackend({ url: silent.url, timeoutMs: 100 }).push(ops));
+    const err = await transportFailure(createHttpBackend({ url: silent.url, timeoutMs: 100 }).push(ops));
     expect([err.definite, err.details.timedOut]).toEqual([false, true]);
     const stalled = await scripted((_req, _body, res) => {
       res.writeHead(200, { 'content-type': 'application/json' });
       res.write('{"results":[');
     });
-    const err2 = await failureOf(createHttpBackend({ url: stalled.url, timeoutMs: 100 }).push(ops));
+    const err2 = await transportFailure(createHttpBackend({ url: stalled.url, timeoutMs: 100 }).push(ops));
     expect([err2.definite, err2.details.timedOut]).toEqual([false, true]);
   });
 
@@ -138,7 +131,7 @@ describe('http backend', () => {
     const controller = new AbortController();
     const pending = createHttpBackend({ url }).push(ops, { signal: controller.signal });
     setTimeout(() => controller.abort(), 20);
-    const err = await failureOf(pending);
+    const err = await transportFailure(pending);
     expect([err.definite, err.details.aborted]).toEqual([false, true]);
   });
 
@@ -147,7 +140,7 @@ describe('http backend', () => {
     const port = new URL(url).port;
     await closeServers();
     for (const target of [`http://127.0.0.1:${port}`, 'http://no-such-host.invalid']) {
-      const err = await failureOf(createHttpBackend({ url: target, timeoutMs: 10_000 }).push(ops));
+      const err = await transportFailure(createHttpBackend({ url: target, timeoutMs: 10_000 }).push(ops));
       expect([err.definite, err.details.unreachable]).toEqual([true, true]);
     }
   });

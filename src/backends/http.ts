@@ -32,13 +32,16 @@ function malformed(what: string, detail: string): BackendTransportError {
   return new BackendTransportError(`${what}: malformed answer: ${detail}`, false, { status: 200, protocol: true });
 }
 
-function readResults(text: string, ops: readonly PushOp[], what: string): PushResult[] {
-  let body: unknown;
+function parseAnswer(text: string, what: string): unknown {
   try {
-    body = JSON.parse(text);
+    return JSON.parse(text) as unknown;
   } catch {
     throw malformed(what, 'not JSON');
   }
+}
+
+function readResults(text: string, ops: readonly PushOp[], what: string): PushResult[] {
+  const body = parseAnswer(text, what);
   const results = (body as { results?: unknown } | null)?.results;
   if (!Array.isArray(results) || results.length !== ops.length) {
     throw malformed(what, `expected ${ops.length} results, got ${Array.isArray(results) ? results.length : 'none'}`);
@@ -52,13 +55,7 @@ function readResults(text: string, ops: readonly PushOp[], what: string): PushRe
 }
 
 function readPage(text: string, what: string): PullPage {
-  let body: unknown;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    throw malformed(what, 'not JSON');
-  }
-  const page = body as Partial<PullPage> | null;
+  const page = parseAnswer(text, what) as Partial<PullPage> | null;
   if (!page || !Array.isArray(page.changes) || typeof page.cursor !== 'string' || typeof page.hasMore !== 'boolean') {
     throw malformed(what, 'expected {changes, cursor, hasMore}');
   }

@@ -9,6 +9,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { makeTempDir, removeTempDir } from '../../snapshot/temp.js';
+import { readBodyCapped, sendJson } from '../http-io.js';
 import { DEFAULT_LIMITS, parseSeqCursor, type ServerLimits } from '../protocol.js';
 import { openSyncStore, type StoreStats } from './store.js';
 
@@ -41,30 +42,11 @@ class HttpFailure extends Error {
   }
 }
 
-function send(res: ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
-  res.end(text);
-}
-
-/** Reads the body up to `maxBytes`; past it the rest is drained (so the client sees our 413, not a reset). */
-function readBody(req: IncomingMessage, maxBytes: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const declared = Number(req.headers['content-length'] ?? NaN);
-    let size = 0;
-    let over = declared > maxBytes;
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > maxBytes) over = true;
-      if (!over) chunks.push(chunk);
-    });
-    req.on('end', () => {
-      if (over) reject(new HttpFailure(413, 'too_large', `request body larger than ${maxBytes} bytes`, { maxBodyBytes: maxBytes }));
-      else resolve(Buffer.concat(chunks).toString('utf8'));
-    });
-    req.on('error', reject);
-  });
+/** Reads the body up to `maxBytes`; a larger one is answered 413. */
+async function readBody(req: IncomingMessage, maxBytes: number): Promise<string> {
+  const text = await readBodyCapped(req, maxBytes);
+  if (text === null) throw new HttpFailure(413, 'too_large', `request body larger than ${maxBytes} bytes`, { maxBodyBytes: maxBytes });
+  return text;
 }
 
 function parseJson(text: string): unknown {
@@ -99,7 +81,7 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
         if (ops.length > limits.maxOpsPerPush) {
           throw new HttpFailure(413, 'too_many_ops', `more than ${limits.maxOpsPerPush} ops in one push`, { maxOpsPerPush: limits.maxOpsPerPush });
         }
-        send(res, 200, { results: store.push(ops) });
+        sendJson(res, 200, { results: store.push(ops) });
         return;
       }
       case 'GET /pull':
@@ -113,11 +95,11 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
         }
         const after = parseSeqCursor(cursor);
         if (after === null) throw new HttpFailure(400, 'bad_cursor', 'cursor must be a value returned by /pull');
-        send(res, 200, store.pull(after, parseLimit(limit, limits.maxPullLimit)));
+        sendJson(res, 200, store.pull(after, parseLimit(limit, limits.maxPullLimit)));
         return;
       }
       case 'GET /health':
-        send(res, 200, { ok: true, protocol: 1, limits });
+        sendJson(res, 200, { ok: true, protocol: 1, limits });
         return;
       default:
         throw new HttpFailure(['/push', '/pull', '/health'].includes(url.pathname) ? 405 : 404, 'not_found', `no route ${route}`);
@@ -127,8 +109,8 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
   const server = createServer((req, res) => {
     handle(req, res).catch((err: unknown) => {
       if (res.headersSent) return void res.destroy();
-      if (err instanceof HttpFailure) send(res, err.status, { error: { code: err.code, message: err.message, ...err.extra } });
-      else send(res, 500, { error: { code: 'internal', message: err instanceof Error ? err.message : String(err) } });
+      if (err instanceof HttpFailure) sendJson(res, err.status, { error: { code: err.code, message: err.message, ...err.extra } });
+      else sendJson(res, 500, { error: { code: 'internal', message: err instanceof Error ? err.message : String(err) } });
     });
   });
 

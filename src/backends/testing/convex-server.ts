@@ -11,6 +11,7 @@ import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { convexTest } from 'convex-test';
 import { convexToJson, getConvexSize, jsonToConvex } from '../convex.js';
+import { readBodyCapped, sendJson } from '../http-io.js';
 
 /** Convex's limits (convex-backend crates/common/src/knobs.rs, crates/value). */
 export const CONVEX_LIMITS = {
@@ -29,8 +30,6 @@ export interface ConvexTestServer {
   close(): Promise<void>;
 }
 
-type Json = unknown;
-
 /** convex-test called with string paths, as a server dispatching on the request's `path` must. */
 interface PathCaller {
   mutation(path: string, args: object): Promise<unknown>;
@@ -46,12 +45,6 @@ class ConvexHttpError extends Error {
   ) {
     super(message);
   }
-}
-
-function send(res: ServerResponse, status: number, body: Json): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
-  res.end(text);
 }
 
 /** The value checks the real backend applies when it parses arguments (answered 400 BadRequest). */
@@ -70,20 +63,10 @@ function checkValueLimits(value: unknown, depth = 0): void {
   }
 }
 
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let size = 0;
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => {
-      size += c.length;
-      if (size <= CONVEX_LIMITS.maxBodyBytes) chunks.push(c);
-    });
-    req.on('end', () => {
-      if (size > CONVEX_LIMITS.maxBodyBytes) reject(new ConvexHttpError(413, 'PayloadTooLarge', `request body larger than ${CONVEX_LIMITS.maxBodyBytes} bytes`));
-      else resolve(Buffer.concat(chunks).toString('utf8'));
-    });
-    req.on('error', reject);
-  });
+async function readBody(req: IncomingMessage): Promise<string> {
+  const text = await readBodyCapped(req, CONVEX_LIMITS.maxBodyBytes);
+  if (text === null) throw new ConvexHttpError(413, 'PayloadTooLarge', `request body larger than ${CONVEX_LIMITS.maxBodyBytes} bytes`);
+  return text;
 }
 
 /** The repository's reference module, loaded the way convex-test expects (a `_generated` key marks the root). */
@@ -143,12 +126,12 @@ export async function startConvexTestServer(options: { port?: number } = {}): Pr
     const requestId = randomUUID().slice(0, 16);
     try {
       const value = await call(kind, body.path, args, req.headers.authorization);
-      send(res, 200, { status: 'success', value: convexToJson(value as never) });
+      sendJson(res, 200, { status: 'success', value: convexToJson(value as never) });
     } catch (err) {
       const e = err as Error & { data?: unknown };
       const isConvexError = typeof err === 'object' && err !== null && Symbol.for('ConvexError') in err;
       // The real backend's shape: a redactable message; structured data survives redaction.
-      send(res, 200, {
+      sendJson(res, 200, {
         status: 'error',
         errorMessage: `[Request ID: ${requestId}] Server Error\nUncaught ${e.name ?? 'Error'}: ${e.message}`,
         ...(isConvexError ? { errorData: convexToJson((e.data ?? null) as never) } : {}),
@@ -159,8 +142,8 @@ export async function startConvexTestServer(options: { port?: number } = {}): Pr
   const server = createServer((req, res) => {
     handle(req, res).catch((err: unknown) => {
       if (res.headersSent) return void res.destroy();
-      if (err instanceof ConvexHttpError) send(res, err.status, { code: err.code, message: err.message });
-      else send(res, 500, { code: 'OperationalInternalServerError', message: err instanceof Error ? err.message : String(err) });
+      if (err instanceof ConvexHttpError) sendJson(res, err.status, { code: err.code, message: err.message });
+      else sendJson(res, 500, { code: 'OperationalInternalServerError', message: err instanceof Error ? err.message : String(err) });
     });
   });
   await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', () => resolve()));

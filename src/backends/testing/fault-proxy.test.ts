@@ -5,6 +5,7 @@ import { startLocalServer } from '../local/server.js';
 import { BackendTransportError, type Backend, type PushOp, type PushResult } from '../types.js';
 import { startConvexTestServer } from './convex-server.js';
 import { startFaultProxy, type FaultProxy, type FaultRatios } from './fault-proxy.js';
+import { transportFailure } from './transport-failure.js';
 
 const closers: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -20,13 +21,6 @@ async function localBehind(ratios: FaultRatios, seed = 1): Promise<{ backend: Ba
 }
 
 const create = (id: string): PushOp => ({ idempotencyKey: `key-${id}`, collection: 'c', recordId: id, op: 'create', payload: { id } });
-const failure = (p: Promise<unknown>): Promise<BackendTransportError> =>
-  p.then(
-    () => {
-      throw new Error('expected a transport error');
-    },
-    (e: unknown) => e as BackendTransportError,
-  );
 
 describe('fault proxy', () => {
   it('takes the same decisions for the same seed, different ones for another seed', async () => {
@@ -64,14 +58,14 @@ describe('fault proxy', () => {
 
   it('drops a request before the server sees it: indefinite for the client, nothing applied', async () => {
     const { backend, direct } = await localBehind({ dropRequest: 1 });
-    const err = await failure(backend.push([create('a')]));
+    const err = await transportFailure(backend.push([create('a')]));
     expect(err.definite).toBe(false);
     expect((await direct.pull(null, 10)).changes).toEqual([]);
   });
 
   it('drops a response after the server applied it: indefinite, and the resend is a duplicate', async () => {
     const { backend, direct } = await localBehind({ dropResponse: 1 });
-    const err = await failure(backend.push([create('a')]));
+    const err = await transportFailure(backend.push([create('a')]));
     expect(err.definite).toBe(false);
     expect((await direct.pull(null, 10)).changes.map((c) => c.recordId)).toEqual(['a']);
     expect((await direct.push([create('a')]))[0]?.status).toBe('duplicate');
@@ -92,7 +86,7 @@ describe('fault proxy', () => {
       [{ answer500AfterApply: 1 }, 500, false],
     ] as const) {
       const { backend, direct } = await localBehind(ratios);
-      const err = await failure(backend.push([create('a')]));
+      const err = await transportFailure(backend.push([create('a')]));
       expect([err.details.status, err.definite]).toEqual([status, definite]);
       if (definite) expect(err.details).toMatchObject({ transient: true, retryAfterMs: 0 });
       const applied = (await direct.pull(null, 10)).changes.length;
@@ -107,7 +101,7 @@ describe('fault proxy', () => {
     closers.push(() => proxy.close());
     const backend = createHttpBackend({ url: proxy.url });
     expect((await backend.pull(null, 1)).changes).toEqual([]);
-    await failure(backend.push([create('a')]));
+    await transportFailure(backend.push([create('a')]));
     proxy.setEnabled(false);
     expect((await backend.push([create('a')]))[0]?.status).toBe('applied');
   });

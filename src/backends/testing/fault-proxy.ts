@@ -9,6 +9,7 @@ import { Agent, createServer, request as httpRequest, type IncomingHttpHeaders, 
 import type { AddressInfo } from 'node:net';
 import { xoroshiro128plus } from 'pure-rand/generator/xoroshiro128plus';
 import { uniformInt } from 'pure-rand/distribution/uniformInt';
+import { sendJson } from '../http-io.js';
 
 /** Fault knobs as ratios of requests (0–1); the fault kinds are exclusive and must sum to ≤ 1. */
 export interface FaultRatios {
@@ -161,9 +162,7 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
   };
 
   const answerStatus = (res: ServerResponse, status: number, code: string): void => {
-    const body = JSON.stringify({ code, message: `injected ${status}` });
-    res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), ...(status === 500 ? {} : { 'retry-after': '0' }) });
-    res.end(body);
+    sendJson(res, status, { code, message: `injected ${status}` }, status === 500 ? {} : { 'retry-after': '0' });
   };
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
