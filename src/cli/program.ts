@@ -6,13 +6,15 @@
 import { Command, Option } from 'commander';
 import { register as registerInspect } from './commands/inspect.js';
 import { register as registerMmkv } from './commands/mmkv.js';
+import { register as registerQuery } from './commands/query.js';
 import { register as registerServe } from './commands/serve.js';
+import { register as registerOutbox } from './commands/outbox.js';
 import { register as registerMigrate } from './commands/migrate.js';
 
 type Register = (program: Command) => void;
 
 // One line per command; the order here is the order in `syncdoc --help`.
-const COMMANDS: Register[] = [registerInspect, registerMmkv, registerMigrate, registerServe];
+const COMMANDS: Register[] = [registerInspect, registerMmkv, registerQuery, registerMigrate, registerServe, registerOutbox];
 
 export const VERSION = '0.1.0';
 

@@ -1,0 +1,76 @@
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { UsageError } from '../errors.js';
+import { FIXTURES, hashTree, runCli } from '../test-support/cli.js';
+import { runQuery } from './query.js';
+
+const TRIPLE = join(FIXTURES, 'snapshots', 'triple-layer-legacy');
+const ANDROID = join(FIXTURES, 'snapshots', 'asyncstorage-redux-persist-android');
+
+describe('query over a snapshot', () => {
+  it('lists MMKV, collection and attached SQLite tables in _tables', async () => {
+    const r = await runQuery(TRIPLE, 'SELECT name, kind, rows FROM _tables ORDER BY name');
+    expect(r.rows).toEqual([
+      ['exercise_store_exercises', 'collection', 11],
+      ['mindtrack', 'sqlite', null],
+      ['mmkv_default', 'mmkv', 9],
+      ['mood_store_moods', 'collection', 25],
+      ['mood_store_pendingSync', 'collection', 9],
+    ]);
+  });
+
+  it('joins a Zustand collection from MMKV with the attached SQLite table', async () => {
+    const r = await runQuery(TRIPLE, 'SELECT count(*) AS n FROM mood_store_moods m JOIN mindtrack.moods s ON s.id = m.id');
+    expect(r.columns).toEqual(['n']);
+    expect(r.rows[0]![0]).toBeGreaterThan(15);
+  });
+
+  it('MMKV tables hold key, type, value and raw bytes', async () => {
+    const r = await runQuery(TRIPLE, "SELECT key, type, value, hex(raw) FROM mmkv_default WHERE key IN ('theme', 'hasCompletedOnboarding', 'app.launchCount') ORDER BY key");
+    expect(r.rows).toEqual([
+      ['app.launchCount', 'double', 3, '0000000000000840'],
+      ['hasCompletedOnboarding', 'bool', 1, '01'],
+      ['theme', 'string', 'dark', '046461726B'],
+    ]);
+  });
+
+  it('Android AsyncStorage: the key/value table and the redux-persist slices as tables', async () => {
+    const r = await runQuery(ANDROID, "SELECT (SELECT count(*) FROM persist_root_quotes_items), (SELECT count(*) FROM persist_root_meditation_sessions), (SELECT value FROM asyncstorage_RKStorage WHERE key = '@app/onboarding_complete'), (SELECT count(*) FROM RKStorage.catalystLocalStorage)");
+    expect(r.rows[0]).toEqual([11, 9, 'true', 3]);
+  });
+
+  it('refuses anything that writes, and reports bad SQL as a usage error', async () => {
+    await expect(runQuery(TRIPLE, 'DELETE FROM mindtrack.moods')).rejects.toThrow(UsageError);
+    await expect(runQuery(TRIPLE, 'INSERT INTO mmkv_default VALUES (1,2,3,4,5)')).rejects.toThrow(/read-only/);
+    await expect(runQuery(TRIPLE, "ATTACH DATABASE '/tmp/x.db' AS x")).rejects.toThrow(/read-only/);
+    await expect(runQuery(TRIPLE, 'SELECT * FROM nope')).rejects.toThrow(/no such table: nope/);
+  });
+
+  it('--redact replaces free text in results', async () => {
+    const plain = await runQuery(TRIPLE, 'SELECT note FROM mood_store_moods WHERE note IS NOT NULL LIMIT 1');
+    const redacted = await runQuery(TRIPLE, 'SELECT note FROM mood_store_moods WHERE note IS NOT NULL LIMIT 1', { redact: true });
+    expect(redacted.rows[0]![0]).toMatch(/^‹text-\d+›$/);
+    expect(redacted.rows[0]![0]).not.toBe(plain.rows[0]![0]);
+  });
+});
+
+describe('syncdoc query (CLI)', () => {
+  it('prints --json, leaves the snapshot byte-identical', async () => {
+    const before = hashTree(TRIPLE);
+    const res = await runCli(['query', TRIPLE, 'SELECT key FROM mmkv_default ORDER BY key LIMIT 2', '--json']);
+    expect(res.code).toBe(0);
+    const doc = JSON.parse(res.stdout) as { columns: string[]; rows: unknown[][]; rowCount: number };
+    expect(doc.columns).toEqual(['key']);
+    expect(doc.rows).toEqual([['app.launchCount'], ['exercise-store']]);
+    const table = await runCli(['query', TRIPLE, 'SELECT count(*) AS n FROM mindtrack.moods']);
+    expect(table.code).toBe(0);
+    expect(table.stdout).toMatch(/│ n +│/);
+    expect(hashTree(TRIPLE)).toEqual(before);
+  });
+
+  it('a write statement exits 2', async () => {
+    const res = await runCli(['query', TRIPLE, 'DROP TABLE mindtrack.moods']);
+    expect(res.code).toBe(2);
+    expect(res.stderr).toMatch(/read-only/);
+  });
+});
