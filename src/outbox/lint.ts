@@ -11,6 +11,7 @@ import { NO_REDACTION, type Redactor } from '../privacy/redact.js';
 import { FINDING_CODES } from './finding-codes.js';
 import { findPrototypeKeys } from './payload.js';
 import { canonicalJson } from './idempotency.js';
+import { formatAge } from './list.js';
 import { OPEN_STATUSES, type OutboxOp, type OutboxQueueInfo, type OutboxRecordState, type OutboxSnapshot } from './types.js';
 
 export interface OutboxFinding extends Finding {
@@ -365,13 +366,4 @@ function checkEntry(c: Collector, op: OutboxOp, options: LintOptions, defaultMax
   } else if (op.attempts > 0 && op.status !== 'in_flight') {
     c.add('OUTBOX_RETRYING', [op], `entry ${op.id} failed ${op.attempts} time(s) and will be retried (${max - op.attempts} attempt(s) left)${lastError}`);
   }
-}
-
-export function formatAge(ms: number): string {
-  const abs = Math.abs(ms);
-  const sign = ms < 0 ? '-' : '';
-  if (abs < 60_000) return `${sign}${Math.round(abs / 1000)}s`;
-  if (abs < 3_600_000) return `${sign}${Math.round(abs / 60_000)}m`;
-  if (abs < 86_400_000) return `${sign}${(abs / 3_600_000).toFixed(1)}h`;
-  return `${sign}${(abs / 86_400_000).toFixed(1)}d`;
 }

@@ -77,3 +77,13 @@ function toRow(o: OutboxOp, newest: number | null, redact: Redactor, withPayload
   if (withPayload) row.payload = redact.value(o.payload ?? o.payloadText, 'payload');
   return row;
 }
+
+/** A duration as a short human age: `42s`, `17m`, `3.5h`, `2.1d`. */
+export function formatAge(ms: number): string {
+  const abs = Math.abs(ms);
+  const sign = ms < 0 ? '-' : '';
+  if (abs < 60_000) return `${sign}${Math.round(abs / 1000)}s`;
+  if (abs < 3_600_000) return `${sign}${Math.round(abs / 60_000)}m`;
+  if (abs < 86_400_000) return `${sign}${(abs / 3_600_000).toFixed(1)}h`;
+  return `${sign}${(abs / 86_400_000).toFixed(1)}d`;
+}
