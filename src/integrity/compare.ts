@@ -194,7 +194,8 @@ async function compareCollection(
   const buckets = mismatchedBuckets(da, db);
   const summary: CollectionResult = {
     collection,
-    status: !inA ? 'only-in-b' : !inB ? 'only-in-a' : buckets.length === 0 ? 'match' : 'mismatch',
+    // a collection one side lacks and the other holds empty is a match: no record differs
+    status: buckets.length === 0 ? 'match' : !inA ? 'only-in-b' : !inB ? 'only-in-a' : 'mismatch',
     a: inA ? { count: da.count, sum: hex64(da.sum) } : null,
     b: inB ? { count: db.count, sum: hex64(db.sum) } : null,
     mismatchedBuckets: buckets.length,

@@ -8,14 +8,16 @@
 import type Database from 'better-sqlite3';
 import { basename } from 'node:path';
 import { openBackend, type BackendSpec } from '../backends/open.js';
-import { UsageError } from '../errors.js';
+import { InputError, UsageError } from '../errors.js';
 import type { Finding } from '../findings.js';
 import { openOps, readOutbox } from '../outbox/read-outbox.js';
 import { isConvexExport } from '../readers/convex-export.js';
 import { openSqlite } from '../readers/sqlite-open.js';
 import { openSnapshot } from '../snapshot/open.js';
 import type { Snapshot, StoreRef } from '../snapshot/types.js';
+import { createRecordHasher } from './record-hash.js';
 import { compositeSource } from './sources/composite.js';
+import { legacyProfileSource } from './sources/legacy-profile.js';
 import { isUnifiedDatabase, legacyTableSpecs, unifiedLayout } from './sources/sqlite-layouts.js';
 import { sqliteTableSource } from './sources/sqlite-tables.js';
 import { backendSource, convexExportSource } from './sources/server.js';
@@ -48,7 +50,14 @@ export function parseBackendSpec(spec: string): BackendSpec | undefined {
   return url === '' ? { kind } : { kind, url };
 }
 
-export async function openRecordSource(spec: string, env: NodeJS.ProcessEnv = process.env): Promise<OpenedSource> {
+export interface OpenSourceOptions {
+  /** Migrate profile for snapshot folders and archives: `auto` (default) or a profile name/file. */
+  profile?: string;
+  env?: NodeJS.ProcessEnv;
+}
+
+export async function openRecordSource(spec: string, opts: OpenSourceOptions = {}): Promise<OpenedSource> {
+  const env = opts.env ?? process.env;
   const backendSpec = parseBackendSpec(spec);
   if (backendSpec) {
     const token = env['SYNCDOC_CONVEX_TOKEN'];
@@ -60,15 +69,21 @@ export async function openRecordSource(spec: string, env: NodeJS.ProcessEnv = pr
   }
   const snapshot = await openSnapshot(spec);
   try {
-    const source = deviceSource(snapshot, spec);
-    return { source, snapshot, findings: [...snapshot.findings] };
+    const findings = [...snapshot.findings];
+    const source = await deviceSource(snapshot, spec, opts.profile ?? 'auto', findings);
+    return { source, snapshot, findings };
   } catch (err) {
     snapshot.close();
     throw err;
   }
 }
 
-function deviceSource(snapshot: Snapshot, label: string): RecordSource {
+/**
+ * A unified database is read as such; a snapshot folder or archive goes through migrate's profile
+ * mapping (every layer merged); a single legacy SQLite file, or a snapshot no profile matches, is
+ * read table by table.
+ */
+async function deviceSource(snapshot: Snapshot, label: string, profile: string, findings: Finding[]): Promise<RecordSource> {
   const sqliteStores = snapshot.stores.filter((s) => s.kind === 'sqlite');
   const pendingOps = async (): Promise<PendingOp[]> =>
     openOps(readOutbox(snapshot)).flatMap((op) =>
@@ -87,8 +102,19 @@ function deviceSource(snapshot: Snapshot, label: string): RecordSource {
       onClose: () => snapshot.close(),
     });
   }
-  // TODO(migrate profiles): read a legacy snapshot through its migrate profile mapping once
-  // src/migrate exposes one; this adapter reads each SQLite store's tables directly.
+  if (snapshot.container !== 'file') {
+    try {
+      return await legacyProfileSource(snapshot, label, profile, await createRecordHasher(), { pendingOps, close: async () => snapshot.close() });
+    } catch (err) {
+      // only "no profile matches" falls back; a profile that fails on its input is an error
+      if (!(err instanceof InputError) || profile !== 'auto' || !/no migration profile/.test(err.message)) throw err;
+      findings.push({
+        code: 'VERIFY_LEGACY_ADAPTER',
+        severity: 'info',
+        message: 'no migrate profile matches this snapshot: its SQLite tables are read one table per collection',
+      });
+    }
+  }
   const info = {
     kind: 'legacy-snapshot' as const,
     label,
