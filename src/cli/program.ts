@@ -10,11 +10,12 @@ import { register as registerQuery } from './commands/query.js';
 import { register as registerServe } from './commands/serve.js';
 import { register as registerOutbox } from './commands/outbox.js';
 import { register as registerMigrate } from './commands/migrate.js';
+import { register as registerVerify } from './commands/verify.js';
 
 type Register = (program: Command) => void;
 
 // One line per command; the order here is the order in `syncdoc --help`.
-const COMMANDS: Register[] = [registerInspect, registerMmkv, registerQuery, registerMigrate, registerServe, registerOutbox];
+const COMMANDS: Register[] = [registerInspect, registerMmkv, registerQuery, registerMigrate, registerVerify, registerServe, registerOutbox];
 
 export const VERSION = '0.1.0';
 
