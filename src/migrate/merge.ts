@@ -22,7 +22,7 @@ export type RequiredOp = 'create' | 'update' | 'delete' | null;
 
 export interface MergedRecord {
   winner: SourceRecord;
-  final: Omit<SourceRecord, 'layer' | 'source' | 'index' | 'legacyStatus' | 'secondsPrecision'>;
+  final: Omit<SourceRecord, 'layer' | 'source' | 'index' | 'legacyStatus' | 'secondsPrecision' | 'knownToServer'>;
   decision: RecordDecision;
   /** The op the server still needs so it reaches the final state (null when none). */
   requiredOp: RequiredOp;
@@ -232,7 +232,8 @@ function mergeOne(clientId: string, copies: SourceRecord[], opts: MergeOptions):
   } else if (opts.serverKnown) {
     ({ syncStatus, statusReason, requiredOp } = againstServer(winner, server, final.serverId));
   } else {
-    ({ syncStatus, statusReason, requiredOp } = fromLegacyStatus(winner, final.serverId));
+    const known = final.serverId !== null || copies.some((c) => c.knownToServer);
+    ({ syncStatus, statusReason, requiredOp } = fromLegacyStatus(winner, known));
   }
 
   return {
@@ -288,20 +289,20 @@ function againstServer(winner: SourceRecord, server: SourceRecord | undefined, s
   };
 }
 
-function fromLegacyStatus(winner: SourceRecord, serverId: string | null): Derived {
+function fromLegacyStatus(winner: SourceRecord, known: boolean): Derived {
   const deleted = winner.deletedAt !== null;
   const s = winner.legacyStatus;
   if (deleted) {
-    if (serverId === null && s !== 'pending' && s !== 'deleted') return { syncStatus: 'synced', statusReason: 'tombstone never synced: nothing to send', requiredOp: null };
-    if (serverId === null && s === 'deleted') return { syncStatus: 'synced', statusReason: 'deleted before it reached the server: nothing to send', requiredOp: null };
+    if (!known) return { syncStatus: 'synced', statusReason: 'deleted before it reached the server: nothing to send', requiredOp: null };
     if (s === 'synced') return { syncStatus: 'synced', statusReason: 'tombstone already synced (legacy status)', requiredOp: null };
     return { syncStatus: 'pending', statusReason: 'tombstone not yet sent (legacy status)', requiredOp: 'delete' };
   }
-  if (s === 'failed') return { syncStatus: 'failed', statusReason: 'the legacy store marks it failed', requiredOp: serverId === null ? 'create' : 'update' };
-  if (s === 'pending' || (s === null && serverId === null)) {
-    return { syncStatus: 'pending', statusReason: s === 'pending' ? 'pending in the legacy store' : 'no server id: never synced', requiredOp: serverId === null ? 'create' : 'update' };
+  const op = known ? 'update' : 'create';
+  if (s === 'failed') return { syncStatus: 'failed', statusReason: 'the legacy store marks it failed', requiredOp: op };
+  if (s === 'pending' || (s === null && !known)) {
+    return { syncStatus: 'pending', statusReason: s === 'pending' ? 'pending in the legacy store' : 'never synced', requiredOp: op };
   }
-  return { syncStatus: 'synced', statusReason: s === 'synced' ? 'synced in the legacy store' : 'has a server id and no pending mark', requiredOp: null };
+  return { syncStatus: 'synced', statusReason: s === 'synced' ? 'synced in the legacy store' : 'known to the server and no pending mark', requiredOp: null };
 }
 
 function concurrentClocks(a: SourceRecord, b: SourceRecord | undefined): boolean {

@@ -181,13 +181,16 @@ export function normaliseRow(raw: unknown, index: number, ctx: RowContext): Sour
     fields[column] = convert(value, kind, (problem) => issue(key, problem, value));
   }
 
+  const serverId = text(mapping.serverId);
+  const seen = mapping.syncedBefore === undefined ? undefined : readDotted(row, mapping.syncedBefore);
   return {
     collection,
     layer: ctx.layer,
     source,
     index,
     clientId,
-    serverId: text(mapping.serverId),
+    serverId,
+    knownToServer: serverId !== null || (seen !== undefined && seen !== null && seen !== false && seen !== 0),
     userId: text(mapping.userId),
     createdAt: created.ms,
     updatedAt: updated.ms,

@@ -126,7 +126,15 @@ export function planQueue(input: QueueInput): QueuePlan {
   for (const [k, open] of openByRecord) {
     const rec = input.records.get(k);
     if (rec === undefined) {
-      for (const row of open) close(row, 'dead', 'orphan: the record is in no source (deleted or never stored); not executed');
+      for (const row of open) {
+        // a delete whose record is already gone locally still has to reach the server
+        if (row.op === 'delete' && row === open[open.length - 1]) {
+          if (row.status === 'in_flight') row.status = 'pending';
+          row.statusReason = 'the record was already removed locally; the delete must still reach the server';
+        } else {
+          close(row, 'dead', 'orphan: the record is in no source (deleted or never stored); not executed');
+        }
+      }
       continue;
     }
     const needed = rec.requiredOp;

@@ -56,6 +56,8 @@ export interface FieldMapping {
   };
   /** A truthy field meaning "the record is a tombstone" (WatermelonDB `_status='deleted'` is via status). */
   deletedFlag?: string;
+  /** A dotted path whose non-null value means the server has seen the record (e.g. `syncMetadata.lastSyncedAt`). */
+  syncedBefore?: string;
 }
 
 export type FieldValue = string | number | boolean | null | FieldValue[] | { [key: string]: FieldValue };
@@ -77,6 +79,8 @@ export interface SourceRecord {
   version: number | null;
   vectorClock: string | null;
   legacyStatus: LegacyStatus;
+  /** The source says the server has seen this record (a server id, or a last-synced mark). */
+  knownToServer: boolean;
   /**
    * Domain columns keyed by column name: SQLite-ready values (text, numbers, 0/1, JSON text) for a
    * collection table; plain JSON values for a collection stored in `records`.

@@ -21,7 +21,7 @@ export const hybridQueue: ProfileDefinition = {
       for (const [table, cols] of store.tables) {
         if (table === 'sync_queue' || table === 'sync_state' || table === 'sqlite_sequence' || !cols.includes('id')) continue;
         collections.push(table);
-        b.specs.push({ kind: 'sqlite', store: store.path, table, collection: table, mapping: snakeMapping(cols, 'id') });
+        b.specs.push({ kind: 'sqlite', store: store.path, table, collection: table, mapping: snakeMapping(cols, 'id', cols.includes('server_version') ? { syncedBefore: 'server_version' } : {}) });
         b.statusFromQueue.push(table);
         // queue entity types are singular (`pin` for `pins`)
         if (table.endsWith('s')) b.aliases[table.slice(0, -1)] = table;

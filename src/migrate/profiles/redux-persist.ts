@@ -51,7 +51,7 @@ export const reduxPersist: ProfileDefinition = {
             key: js.key,
             path: `${slice}.${itemsField}`,
             collection,
-            mapping: { id: 'id', serverId: 'serverId', userId: 'userId', createdAt: 'createdAt', updatedAt: 'updatedAt', deletedAt: 'deletedAt', version: 'version', status: STATUS, drop: ['syncMetadata'] },
+            mapping: { id: 'id', serverId: 'serverId', userId: 'userId', createdAt: 'createdAt', updatedAt: 'updatedAt', deletedAt: 'deletedAt', version: 'version', status: STATUS, syncedBefore: 'syncMetadata.lastSyncedAt', drop: ['syncMetadata'] },
           });
           b.aliases[`${js.key}/${slice}`] = collection;
           const last = timeOf(obj['lastSyncedAt']);

@@ -1,0 +1,137 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { describe, expect, it } from 'vitest';
+import { createRecordHasher } from '../integrity/index.js';
+import { readOutbox } from '../outbox/read-outbox.js';
+import { openSnapshot } from '../snapshot/open.js';
+import { FIXTURES, hashTree, scratchDir } from '../test-support/cli.js';
+import { checkOutput } from './apply.js';
+import { migrateSnapshot } from './run.js';
+
+const SNAPSHOTS = join(FIXTURES, 'snapshots');
+
+const CASES = [
+  { fixture: 'watermelondb-basic', profile: 'watermelondb' },
+  { fixture: 'drizzle-expo-wal', profile: 'drizzle-expo' },
+  { fixture: 'drizzle-expo-wal-missing', profile: 'drizzle-expo' },
+  { fixture: 'hybrid-queue-basic', profile: 'hybrid-queue' },
+  { fixture: 'asyncstorage-redux-persist-android', profile: 'redux-persist' },
+  { fixture: 'triple-layer-legacy', profile: 'triple-layer' },
+];
+
+async function migrate(fixture: string) {
+  const dir = join(SNAPSHOTS, fixture);
+  const before = hashTree(dir);
+  const out = join(scratchDir(), 'unified.db');
+  const report = await migrateSnapshot({ snapshot: dir, out, profile: 'auto', conflict: 'lww', dryRun: false, force: false });
+  expect(hashTree(dir), 'inputs are byte-identical afterwards').toEqual(before);
+  return { report, out, dir };
+}
+
+describe.each(CASES)('$fixture migrates with its profile auto-detected', ({ fixture, profile }) => {
+  it(`picks ${profile}, says why, and accounts for every record and op`, async () => {
+    const { report, out, dir } = await migrate(fixture);
+    expect(report.profile).toBe(profile);
+    expect(report.profileReason).toMatch(/^auto: .+/);
+    for (const c of report.collections) expect(c.in, c.collection).toBe(c.migrated + c.merged + c.setAside);
+
+    const db = new Database(out, { readonly: true });
+    try {
+      // every legacy queue entry is in sync_queue (by origin id), plus the backfills
+      const snapshot = await openSnapshot(dir);
+      const legacy = readOutbox(snapshot).ops;
+      snapshot.close();
+      const rows = db.prepare('SELECT id, status, status_reason FROM sync_queue ORDER BY seq').all() as Array<{ id: string; status: string; status_reason: string | null }>;
+      const backfills = rows.filter((r) => r.id.startsWith('backfill/'));
+      expect(rows.length - backfills.length).toBeGreaterThanOrEqual(legacy.length);
+      for (const op of legacy) expect(rows.some((r) => r.id.endsWith(`${op.queue}/${op.id}`)), `${op.queue}/${op.id}`).toBe(true);
+      for (const r of rows) if (r.status === 'dead') expect(r.status_reason, r.id).toBeTruthy();
+      // rows per collection = migrated count; the digests recompute from the file
+      for (const c of report.collections) {
+        const table = ['moods', 'exercises', 'user_progress', 'tasks', 'health_data', 'text_notes', 'voice_notes', 'pins', 'forms', 'quotes'].includes(c.collection)
+          ? db.prepare(`SELECT count(*) AS n FROM "${c.collection}"`).get()
+          : db.prepare('SELECT count(*) AS n FROM records WHERE collection = ?').get(c.collection);
+        expect((table as { n: number }).n, c.collection).toBe(c.migrated);
+      }
+    } finally {
+      db.close();
+    }
+    expect(checkOutput(out, await createRecordHasher()).ok).toBe(true);
+  });
+});
+
+describe('fixture specifics', () => {
+  it('watermelondb: REAL timestamps become integers, pending records match WatermelonDB’s own pending changes', async () => {
+    const { out } = await migrate('watermelondb-basic');
+    const truth = JSON.parse(readFileSync(join(SNAPSHOTS, 'watermelondb-basic', 'truth.json'), 'utf8')) as {
+      outbox: { watermelon_pending_changes: Record<string, { created: string[]; updated: string[]; deleted: string[] }> };
+    };
+    const db = new Database(out, { readonly: true });
+    try {
+      for (const [table, changes] of Object.entries(truth.outbox.watermelon_pending_changes)) {
+        const types = db.prepare(`SELECT DISTINCT typeof(created_at) AS t FROM "${table}"`).all() as Array<{ t: string }>;
+        expect(types.map((t) => t.t)).toEqual(['integer']);
+        const pending = (db.prepare(`SELECT client_id FROM "${table}" WHERE sync_status IN ('pending', 'failed') ORDER BY client_id`).all() as Array<{ client_id: string }>).map(
+          (r) => r.client_id,
+        );
+        expect(pending, table).toEqual([...changes.created, ...changes.updated, ...changes.deleted].sort());
+        for (const id of changes.deleted) {
+          const row = db.prepare(`SELECT deleted_at FROM "${table}" WHERE client_id = ?`).get(id) as { deleted_at: number | null };
+          expect(row.deleted_at, `${table}:${id} is a tombstone`).not.toBeNull();
+        }
+      }
+    } finally {
+      db.close();
+    }
+  });
+
+  it('redux-persist: unknown slices go to records, dirty items get a backfilled op, an orphan update is dead', async () => {
+    const { out, report } = await migrate('asyncstorage-redux-persist-android');
+    const db = new Database(out, { readonly: true });
+    try {
+      const generic = db.prepare('SELECT collection, count(*) AS n FROM records GROUP BY collection ORDER BY collection').all();
+      expect(generic).toEqual([
+        { collection: 'guided_meditation', n: 6 },
+        { collection: 'meditation', n: 9 },
+      ]);
+      const dead = db.prepare("SELECT id, status_reason FROM sync_queue WHERE status = 'dead'").all() as Array<{ id: string; status_reason: string }>;
+      expect(dead.map((d) => d.id)).toEqual(['persist:root/quotes.syncQueue/sq_qu_0005']);
+      expect(dead[0]!.status_reason).toMatch(/orphan/);
+      // the queued delete of a session already removed locally must still reach the server
+      const del = db.prepare("SELECT status, op FROM sync_queue WHERE id LIKE '%sq_me_0003'").get();
+      expect(del).toEqual({ status: 'pending', op: 'delete' });
+      const backfilled = db.prepare("SELECT collection, record_client_id, op FROM sync_queue WHERE id LIKE 'backfill/%' ORDER BY id").all();
+      expect(backfilled).toEqual([
+        { collection: 'guided_meditation', record_client_id: expect.any(String), op: 'update' },
+        { collection: 'meditation', record_client_id: 'ms_0000b', op: 'update' },
+      ]);
+    } finally {
+      db.close();
+    }
+    expect(report.cleanup.remove.map((k) => k.key)).toEqual(['persist:root']);
+  });
+
+  it('hybrid queue: idempotency keys kept, dependencies remapped, in-flight op made pending, failed root marks its record failed', async () => {
+    const { out } = await migrate('hybrid-queue-basic');
+    const db = new Database(out, { readonly: true });
+    try {
+      const src = new Database(join(SNAPSHOTS, 'hybrid-queue-basic', 'fieldsync.db'), { readonly: true, fileMustExist: true });
+      let legacyKeys: string[];
+      try {
+        legacyKeys = (src.prepare('SELECT idempotency_key FROM sync_queue ORDER BY sequence_number').all() as Array<{ idempotency_key: string }>).map((r) => r.idempotency_key);
+      } finally {
+        src.close();
+      }
+      const keys = (db.prepare('SELECT idempotency_key FROM sync_queue ORDER BY seq').all() as Array<{ idempotency_key: string }>).map((r) => r.idempotency_key);
+      expect(keys).toEqual(legacyKeys);
+      const deps = db.prepare('SELECT depends_on FROM sync_queue WHERE depends_on IS NOT NULL').all() as Array<{ depends_on: string }>;
+      for (const d of deps) expect(db.prepare('SELECT 1 FROM sync_queue WHERE id = ?').get(d.depends_on), d.depends_on).toBeDefined();
+      expect(db.prepare("SELECT count(*) AS n FROM sync_queue WHERE status = 'in_flight'").get()).toEqual({ n: 0 });
+      const failed = db.prepare("SELECT record_client_id FROM sync_queue WHERE status = 'failed'").get() as { record_client_id: string };
+      expect(db.prepare('SELECT sync_status FROM pins WHERE client_id = ?').get(failed.record_client_id)).toEqual({ sync_status: 'failed' });
+    } finally {
+      db.close();
+    }
+  });
+});
