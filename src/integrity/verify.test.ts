@@ -1,0 +1,189 @@
+import { copyFileSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startLocalServer, type LocalServer } from '../backends/local/server.js';
+import { migrateSnapshot } from '../migrate/run.js';
+import { applyUnifiedSchema } from '../schema/index.js';
+import { FIXTURES, hashTree, scratchDir } from '../test-support/cli.js';
+import { checkSource } from './checks.js';
+import { compareSources, type CompareOptions, type CompareReport } from './compare.js';
+import { openRecordSource, type OpenedSource } from './open-source.js';
+import { unifiedTableSpec } from './unified.js';
+import { rowToRecord } from './row-encoder.js';
+
+const TRIPLE = join(FIXTURES, 'snapshots/triple-layer-legacy');
+const SQLITE = join(TRIPLE, 'SQLite/mindtrack.db');
+const EXPORT = join(TRIPLE, 'server/snapshot_happy-lynx-123_20250314T113000Z.zip');
+
+interface Truth {
+  expected_final_state: { records: Record<string, { table: string; id: string; category: string }> };
+  outbox: { entries: Array<{ collection: string; payload: string }> };
+}
+const truth = JSON.parse(readFileSync(join(TRIPLE, 'truth.json'), 'utf8')) as Truth;
+
+async function compare(a: string, b: string, opts: CompareOptions = {}): Promise<CompareReport> {
+  const opened: OpenedSource[] = [];
+  try {
+    opened.push(await openRecordSource(a));
+    opened.push(await openRecordSource(b));
+    return await compareSources(opened[0]!.source, opened[1]!.source, opts);
+  } finally {
+    for (const o of opened) await o.source.close();
+  }
+}
+
+const ids = (r: CompareReport): string[] => r.differences.map((d) => `${d.collection}:${d.id}:${d.kind}`).sort();
+
+describe('triple-layer fixture: SQLite store vs its Convex export', () => {
+  it('reports exactly the records whose device and server copies differ or exist on one side', async () => {
+    const before = hashTree(TRIPLE);
+    const report = await compare(SQLITE, EXPORT);
+    // truth's categories: same → equal on both sides; mmkv_only → on neither; the rest differ
+    const kindOf: Record<string, string> = { missing_on_server: 'only-in-a', missing_on_device: 'only-in-b' };
+    const expected = Object.values(truth.expected_final_state.records)
+      .filter((r) => r.category !== 'same' && r.category !== 'mmkv_only')
+      .map((r) => `${r.table}:${r.id}:${kindOf[r.category] ?? 'differs'}`)
+      .sort();
+    expect(expected).toHaveLength(18);
+    expect(ids(report)).toEqual(expected);
+    expect(report.verdict).toBe('mismatch');
+    // the server-only users table is not a device collection
+    expect(report.collections.find((c) => c.collection === 'users')?.status).toBe('skipped');
+    // a field-level diff on a server-newer record names the edited fields only
+    const a6 = report.differences.find((d) => d.id === 'a6c02ed3-0c32-4dc7-a10c-5e153160ac37')!;
+    expect(a6.fields?.map((f) => f.field)).toEqual(['durationSec', 'notes', 'updatedAt', 'version']);
+    expect(hashTree(TRIPLE)).toEqual(before);
+  });
+
+  it('--expect-pending marks exactly the differences the outbox explains; repair plan is deterministic', async () => {
+    const report = await compare(SQLITE, EXPORT, { expectPending: true, repairPlan: true });
+    const queued = new Set(truth.outbox.entries.map((e) => `${e.collection}:${(JSON.parse(e.payload) as { id: string }).id}`));
+    const expected = report.differences.filter((d) => d.expected).map((d) => `${d.collection}:${d.id}`).sort();
+    expect(expected).toEqual(report.differences.map((d) => `${d.collection}:${d.id}`).filter((k) => queued.has(k)).sort());
+    expect(report.counts).toMatchObject({ differences: 18, expected: 11, unexpected: 7 });
+    expect(report.verdict).toBe('mismatch');
+    const plan = report.repairPlan!;
+    expect(plan.map((op) => op.op).sort()).toEqual([...Array(3).fill('create'), ...Array(4).fill('delete'), ...Array(11).fill('update')].sort());
+    const again = await compare(SQLITE, EXPORT, { repairPlan: true });
+    expect(again.repairPlan).toEqual(plan);
+  });
+
+  it('the same export against itself matches, with numbers typed', async () => {
+    const report = await compare(EXPORT, EXPORT);
+    expect(report.rules.numbers).toBe('typed');
+    expect(report.verdict).toBe('match');
+    expect(report.collections.every((c) => c.status === 'match')).toBe(true);
+  });
+});
+
+describe('after a migration', () => {
+  let dir: string;
+  let migrated: string;
+  beforeAll(async () => {
+    dir = scratchDir();
+    migrated = join(dir, 'unified.db');
+    await migrateSnapshot({ snapshot: TRIPLE, out: migrated, profile: 'auto', conflict: 'lww', dryRun: false, force: false });
+  }, 60_000);
+
+  const edited = (name: string, sql: string, ...params: unknown[]): string => {
+    const path = join(dir, name);
+    copyFileSync(migrated, path);
+    const db = new Database(path);
+    db.prepare(sql).run(...params);
+    db.close();
+    return path;
+  };
+
+  it('verify(snapshot, migrated) matches', async () => {
+    const report = await compare(TRIPLE, migrated);
+    expect(report.a.kind).toBe('legacy-snapshot');
+    expect(report.b.kind).toBe('unified-db');
+    expect(report.differences).toEqual([]);
+    expect(report.verdict).toBe('match');
+  });
+
+  it('one flipped field, one deleted row, one added row: exactly those records', async () => {
+    const flip = edited('flip.db', "UPDATE moods SET note = 'changed' WHERE client_id = ?", 'a33bf638-930a-494e-b72a-4738a490317c');
+    const r1 = await compare(TRIPLE, flip);
+    expect(r1.differences).toEqual([
+      {
+        collection: 'moods',
+        id: 'a33bf638-930a-494e-b72a-4738a490317c',
+        kind: 'differs',
+        fields: [{ field: 'note', a: '"well day rainy slept again felt morning headache"', b: '"changed"' }],
+      },
+    ]);
+    const del = edited('del.db', 'DELETE FROM exercises WHERE client_id = ?', 'b9200844-3c42-4fe8-92f3-692638216f60');
+    expect(ids(await compare(TRIPLE, del))).toEqual(['exercises:b9200844-3c42-4fe8-92f3-692638216f60:only-in-a']);
+    const add = edited(
+      'add.db',
+      "INSERT INTO moods (client_id, user_id, mood, rating, created_at, updated_at, sync_status, row_checksum) VALUES ('new-1', 'u', 'calm', 3, 1, 2, 'pending', '0000000000000000')",
+    );
+    expect(ids(await compare(TRIPLE, add))).toEqual(['moods:new-1:only-in-b']);
+  });
+
+  it('single source: a migrated database passes; a tampered row_checksum and an orphan op fail', async () => {
+    const ok = await openRecordSource(migrated);
+    try {
+      const report = await checkSource(ok);
+      expect(report.verdict).toBe('pass');
+      expect(report.checks.map((c) => c.check)).toEqual(
+        expect.arrayContaining(['sqlite-integrity', 'foreign-keys', 'row-checksums', 'migration-digests', 'queue-references']),
+      );
+    } finally {
+      await ok.source.close();
+    }
+    const bad = edited('bad.db', "UPDATE moods SET note = 'x' WHERE client_id = ?", 'a33bf638-930a-494e-b72a-4738a490317c');
+    const db = new Database(bad);
+    db.prepare(
+      "INSERT INTO sync_queue (id, seq, collection, record_client_id, op, payload, idempotency_key, status) VALUES ('orphan', 9999, 'moods', 'nope', 'update', '{}', 'k-orphan', 'pending')",
+    ).run();
+    db.close();
+    const src = await openRecordSource(bad);
+    try {
+      const report = await checkSource(src);
+      expect(report.verdict).toBe('fail');
+      const codes = report.findings.map((f) => `${f.code} ${f.ref ?? ''}`);
+      expect(codes).toContain('VERIFY_ROW_CHECKSUM moods#a33bf638-930a-494e-b72a-4738a490317c');
+      expect(codes).toContain('VERIFY_MIGRATION_DIGEST moods');
+      expect(codes.some((c) => c.startsWith('VERIFY_QUEUE_ORPHAN'))).toBe(true);
+    } finally {
+      await src.source.close();
+    }
+  });
+});
+
+describe('live backend source', () => {
+  let server: LocalServer;
+  beforeAll(async () => {
+    server = await startLocalServer();
+  });
+  afterAll(async () => server.close());
+
+  it('pulls the change feed and compares it with a unified database', async () => {
+    const dir = scratchDir();
+    const path = join(dir, 'u.db');
+    const db = new Database(path);
+    applyUnifiedSchema(db);
+    const insert = db.prepare(
+      "INSERT INTO moods (client_id, user_id, mood, rating, tags, created_at, updated_at, version, sync_status, row_checksum) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'synced', '')",
+    );
+    for (let i = 0; i < 5; i++) insert.run(`m${i}`, 'u1', 'calm', i, '["x"]', 1000 + i, 2000 + i, 1);
+    const spec = unifiedTableSpec('moods')!;
+    const rows = db.prepare(`SELECT client_id, ${spec.columns.map((c) => c.sql).join(', ')} FROM moods`).raw().all() as unknown[][];
+    db.close();
+    const { createHttpBackend } = await import('../backends/http.js');
+    const client = createHttpBackend({ url: server.url, kind: 'local' });
+    const ops = rows.map((row) => {
+      const rec = rowToRecord(spec.columns, row);
+      return { idempotencyKey: `k-${rec.id}`, collection: 'moods', recordId: rec.id, op: 'create' as const, payload: { ...rec.fields } };
+    });
+    await client.push(ops);
+    expect((await compare(path, `local:${server.url}`)).verdict).toBe('match');
+    await client.push([{ idempotencyKey: 'k-upd', collection: 'moods', recordId: 'm2', op: 'update', payload: { rating: 9 } }]);
+    const report = await compare(path, `local:${server.url}`);
+    expect(report.differences).toEqual([{ collection: 'moods', id: 'm2', kind: 'differs', fields: [{ field: 'rating', a: '2', b: '9' }] }]);
+    await client.close();
+  });
+});
