@@ -14,5 +14,6 @@ export const FINDING_CODES: Record<string, { severity: 'error' | 'warn' | 'info'
   SQLITE_WAL_ONLY_ROWS: { severity: 'info', meaning: 'rows that exist only in the -wal (a copy of the main file alone would miss them)' },
   SQLITE_NO_FLAVOUR: { severity: 'info', meaning: 'no known layout (Drizzle, WatermelonDB, hybrid queue, triple layer, AsyncStorage) matched' },
   QUEUE_PENDING_OPS: { severity: 'info', meaning: 'operations waiting in a sync queue / outbox, with the age of the oldest' },
+  QUEUE_UNREADABLE: { severity: 'warn', meaning: 'a sync queue / outbox exists but could not be read' },
   QUEUE_FAILED_OPS: { severity: 'warn', meaning: 'queue operations that failed (status failed/dead, or an error recorded)' },
 };

@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { copyFixture, FIXTURES, hashTree, runCli } from '../test-support/cli.js';
-import type { InspectReport, StoreReport } from './report.js';
+import type { InspectReport, QueueReport, StoreReport } from './report.js';
 
 interface Truth {
   snapshot_taken_at: string;
@@ -62,24 +62,39 @@ function expectTableCounts(report: InspectReport, path: string, truth: Truth, ta
   }
 }
 
-/** The queue's depth and its oldest waiting op (min created_at among open entries), against truth. */
-function expectQueue(report: InspectReport, path: string, truth: Truth, createdKey: string): void {
-  const db = sqliteOf(report, path);
-  const q = db.queues.find((x) => x.table === truth.outbox.table);
-  expect(q, `queue ${truth.outbox.table}`).toBeDefined();
-  if (!q) return;
-  expect(q.total).toBe(truth.outbox.count);
-  const openIds = truth.outbox.open_op_ids;
-  expect(q.depth).toBe(openIds ? openIds.length : truth.outbox.count);
-  if (truth.outbox.by_status) expect(q.byStatus).toEqual(truth.outbox.by_status);
-  const open = (truth.outbox.entries ?? []).filter((e) => !openIds || openIds.includes(String(e['id'])));
+function queueOf(report: InspectReport, path: string, queue: string): QueueReport {
+  const q = report.stores.find((x) => x.path === path)?.queues.find((x) => x.queue === queue);
+  if (!q) throw new Error(`no queue ${queue} in ${path}`);
+  return q;
+}
+
+/** A queue's depth and its oldest waiting op (min creation time among open entries), against truth. */
+function expectQueueMatches(
+  report: InspectReport,
+  q: QueueReport,
+  truth: Truth,
+  entries: Array<Record<string, unknown>>,
+  createdKey: string,
+  openIds?: string[],
+): void {
+  expect(q.total).toBe(entries.length);
+  expect(q.depth).toBe(openIds ? openIds.length : entries.length);
+  const open = entries.filter((e) => !openIds || openIds.includes(String(e['id'])));
   const oldest = [...open].sort((a, b) => Number(a[createdKey]) - Number(b[createdKey]))[0];
-  expect(q.oldestPending?.id).toEqual(oldest?.['id']);
+  expect(q.oldestPending?.id).toBe(String(oldest?.['id']));
   expect(q.oldestPending?.createdAtMs).toBe(Number(oldest?.[createdKey]));
   // ages come from the data, never the wall clock: the newest timestamp is before the snapshot was pulled
   const newest = report.newestTimestamp?.ms ?? NaN;
   expect(newest).toBeLessThanOrEqual(Date.parse(truth.snapshot_taken_at));
   expect(q.oldestPending?.ageMs).toBe(newest - Number(oldest?.[createdKey]));
+}
+
+/** The SQLite queue truth.outbox describes. */
+function expectQueue(report: InspectReport, path: string, truth: Truth, createdKey: string): void {
+  const q = queueOf(report, path, truth.outbox.table ?? '');
+  expect(q.total).toBe(truth.outbox.count);
+  if (truth.outbox.by_status) expect(q.byStatus).toEqual(truth.outbox.by_status);
+  expectQueueMatches(report, q, truth, truth.outbox.entries ?? [], createdKey, truth.outbox.open_op_ids);
 }
 
 describe('inspect --json against truth.json', () => {
@@ -97,7 +112,7 @@ describe('inspect --json against truth.json', () => {
     }
     expect(db.walOnlyRows).toBeNull();
     // one queue op carries last_error (anomaly A3)
-    expect(db.queues[0]?.failed).toBe(1);
+    expect(queueOf(report, 'watermelon.db', 'sync_queue').failed).toBe(1);
   });
 
   it('drizzle-expo-wal: WAL frames and the rows living only in the WAL, by primary key', async () => {
@@ -166,7 +181,7 @@ describe('inspect --json against truth.json', () => {
     expectTableCounts(report, 'fieldsync.db', truth, ['pins', 'forms', 'sync_state']);
     expectQueue(report, 'fieldsync.db', truth, 'created_at');
     // a failed root op (anomaly A1) counts as failed
-    expect(sqliteOf(report, 'fieldsync.db').queues[0]?.failed).toBe(truth.outbox.by_status?.['failed']);
+    expect(queueOf(report, 'fieldsync.db', 'sync_queue').failed).toBe(truth.outbox.by_status?.['failed']);
   });
 
   it('triple-layer-legacy: SQLite, MMKV and the Convex export are all found', async () => {
@@ -191,6 +206,14 @@ describe('inspect --json against truth.json', () => {
     const db = sqliteOf(report, 'databases/RKStorage');
     expect(db.tables.find((t) => t.name === 'catalystLocalStorage')?.rowCount).toBe(Object.keys(truth.stores['raw_keys'] as object).length);
     expect(db.userVersion).toBe(1);
+    // the redux-persist slices' syncQueue arrays, one queue per slice
+    const slices = truth.outbox as unknown as Record<string, { count: number; entries: Array<Record<string, unknown>> }>;
+    expect(report.stores[0]?.queues.map((q) => q.queue).sort()).toEqual(Object.keys(slices).map((k) => `persist:root/${k}.syncQueue`).sort());
+    for (const [slice, { count, entries }] of Object.entries(slices)) {
+      const q = queueOf(report, 'databases/RKStorage', `persist:root/${slice}.syncQueue`);
+      expect(q.total).toBe(count);
+      expectQueueMatches(report, q, truth, entries, 'timestamp');
+    }
   });
 });
 

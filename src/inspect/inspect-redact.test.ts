@@ -48,7 +48,7 @@ describe('inspect --redact --json leaks no free text', () => {
 
   it('control: without --redact the WAL-only changes show the task text', async () => {
     const res = await runCli(['inspect', join(SNAPSHOTS, 'drizzle-expo-wal'), '--json']);
-    expect(res.stdout).toContain('Water chapter book plants (updated)');
+    expect(res.stdout, res.stderr).toContain('Water chapter book plants (updated)');
     const redacted = await runCli(['inspect', join(SNAPSHOTS, 'drizzle-expo-wal'), '--json', '--redact']);
     expect(redacted.stdout).toContain('‹text-');
   });

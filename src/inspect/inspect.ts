@@ -1,17 +1,20 @@
 /**
  * `inspectSnapshot`: what a snapshot holds and what state sync is in, as one typed report. It opens
  * the snapshot (or takes one already open), inspects every SQLite store, lists the other stores
- * (MMKV, AsyncStorage, Convex export: decoded by their own commands), then measures queue ages from
- * the newest timestamp in the data. Never prints, never exits: the CLI renders the report and turns
+ * (MMKV, AsyncStorage, Convex export: decoded by their own commands), reads every queue through the
+ * outbox module, then measures queue ages from the newest timestamp in the data. Never prints, never exits: the CLI renders the report and turns
  * its verdict into an exit code.
  */
 import { hasErrors, sortFindings, type Finding } from '../findings.js';
 import { redactorFor } from '../privacy/redact.js';
 import { openSnapshot } from '../snapshot/open.js';
 import type { Snapshot, StoreRef } from '../snapshot/types.js';
-import type { InspectReport, StoreReport, TimestampSource } from './report.js';
+import { readOutbox } from '../outbox/read-outbox.js';
+import type { OutboxSnapshot } from '../outbox/types.js';
+import { messageOf } from '../readers/sqlite.js';
+import { summariseQueues } from './queues.js';
+import type { InspectReport, QueueReport, StoreReport, TimestampSource } from './report.js';
 import { inspectSqliteStore } from './sqlite-store.js';
-import type { NewestTime } from './timestamps.js';
 
 export interface InspectOptions {
   /** Replace free text in record content with stable placeholders. */
@@ -37,25 +40,36 @@ function inspectOpened(snapshot: Snapshot, opts: InspectOptions): InspectReport 
   const mmkvStores = snapshot.stores.filter((s) => s.kind === 'mmkv').length;
   const findings: Finding[] = [...snapshot.findings];
   const stores: StoreReport[] = [];
-  let newest: { time: NewestTime; store: string } | null = null;
+  const newest: { value: TimestampSource | null } = { value: null };
+  const consider = (ms: number | null, source: string): void => {
+    if (ms !== null && (newest.value === null || ms > newest.value.ms)) newest.value = { ms, iso: new Date(ms).toISOString(), source };
+  };
 
   for (const store of snapshot.stores) {
-    const base = baseReport(store);
-    if (store.kind !== 'sqlite') {
-      stores.push(base);
-      continue;
+    const report = baseReport(store);
+    stores.push(report);
+    if (store.kind === 'sqlite') {
+      const result = inspectSqliteStore(store, { mmkvStores, redactor, walRowLimit: opts.walRowLimit ?? 1000 });
+      findings.push(...result.findings);
+      report.flavours = result.flavours;
+      if (!result.report) continue; // unreadable: already an error finding
+      report.sqlite = result.report;
+      if (result.newest) consider(result.newest.ms, `${store.path} ${result.newest.table}.${result.newest.column}`);
     }
-    const result = inspectSqliteStore(store, { mmkvStores, redactor, walRowLimit: opts.walRowLimit ?? 1000 });
-    findings.push(...result.findings);
-    stores.push({ ...base, flavours: result.flavours, ...(result.report ? { sqlite: result.report } : {}) });
-    if (result.newest && (newest === null || result.newest.ms > newest.time.ms)) newest = { time: result.newest, store: store.path };
+    if (store.kind === 'sqlite' || store.kind === 'asyncstorage-ios') {
+      const outbox = readStoreOutbox(store, findings);
+      if (!outbox) continue;
+      report.queues = summariseQueues(outbox);
+      for (const op of outbox.ops) {
+        consider(op.createdAt, `${store.path} ${op.queue} op ${op.id}`);
+        consider(op.lastAttemptAt, `${store.path} ${op.queue} op ${op.id}`);
+      }
+    }
   }
 
-  const newestTimestamp: TimestampSource | null = newest
-    ? { ms: newest.time.ms, iso: new Date(newest.time.ms).toISOString(), source: `${newest.store} ${newest.time.table}.${newest.time.column}` }
-    : null;
+  const newestTimestamp = newest.value;
   for (const s of stores) {
-    for (const q of s.sqlite?.queues ?? []) {
+    for (const q of s.queues) {
       if (q.oldestPending && q.oldestPending.createdAtMs !== null && newestTimestamp) {
         q.oldestPending.ageMs = newestTimestamp.ms - q.oldestPending.createdAtMs;
       }
@@ -73,6 +87,16 @@ function inspectOpened(snapshot: Snapshot, opts: InspectOptions): InspectReport 
   };
 }
 
+/** The store's queues through the outbox module; a queue that cannot be read is a finding. */
+function readStoreOutbox(store: StoreRef, findings: Finding[]): OutboxSnapshot | null {
+  try {
+    return readOutbox({ stores: [store] });
+  } catch (err) {
+    findings.push({ code: 'QUEUE_UNREADABLE', severity: 'warn', message: `cannot read the sync queue: ${messageOf(err)}`, store: store.path });
+    return null;
+  }
+}
+
 function baseReport(store: StoreRef): StoreReport {
   return {
     kind: store.kind,
@@ -81,16 +105,17 @@ function baseReport(store: StoreRef): StoreReport {
     sha256: store.sha256,
     companions: Object.keys(store.companions).sort(),
     flavours: [],
+    queues: [],
   };
 }
 
-function queueFindings(store: string, q: NonNullable<StoreReport['sqlite']>['queues'][number], findings: Finding[]): void {
+function queueFindings(store: string, q: QueueReport, findings: Finding[]): void {
   if (q.depth > 0) {
     const age = q.oldestPending?.ageMs != null ? `; the oldest waits since ${formatAge(q.oldestPending.ageMs)} before the newest timestamp in the snapshot` : '';
-    findings.push({ code: 'QUEUE_PENDING_OPS', severity: 'info', message: `${q.depth} op(s) not yet delivered${age}`, store, ref: q.table });
+    findings.push({ code: 'QUEUE_PENDING_OPS', severity: 'info', message: `${q.depth} op(s) not yet delivered${age}`, store, ref: q.queue });
   }
   if (q.failed > 0) {
-    findings.push({ code: 'QUEUE_FAILED_OPS', severity: 'warn', message: `${q.failed} undelivered op(s) failed or carry an error`, store, ref: q.table });
+    findings.push({ code: 'QUEUE_FAILED_OPS', severity: 'warn', message: `${q.failed} undelivered op(s) failed or carry an error`, store, ref: q.queue });
   }
 }
 

@@ -39,6 +39,8 @@ export interface StoreReport {
   /** Companion files found beside the store (`wal`, `shm`, `journal`, `crc`, `manifest`). */
   companions: string[];
   flavours: FlavourMatch[];
+  /** Sync queues / outboxes in this store (SQLite tables, redux-persist `syncQueue` arrays). */
+  queues: QueueReport[];
   /** Present for SQLite stores that could be opened. */
   sqlite?: SqliteReport;
 }
@@ -53,7 +55,6 @@ export interface SqliteReport {
   quickCheck: string[];
   tables: TableReport[];
   statusDistributions: StatusDistribution[];
-  queues: QueueReport[];
   /** Structure of the -wal file; null when there is none. */
   wal: WalInfo | null;
   /** Rows that exist only because of the WAL, per table with changes; null when there is no WAL. */
@@ -77,26 +78,29 @@ export interface StatusDistribution {
 }
 
 export interface QueueReport {
-  table: string;
-  /** The op-status column, or null when the queue has none (then every row is an undelivered op). */
-  statusColumn: string | null;
+  /** A table name, or `persist:<key>/<slice>.syncQueue` for a redux-persist slice. */
+  queue: string;
+  /** The queue layout, as the outbox module names it (drizzle, hybrid, watermelondb, …). */
+  shape: string;
   total: number;
-  /** Ops not yet delivered: every status except completed/done/synced-like ones. */
+  /** Ops not yet delivered (pending, in flight, failed). */
   depth: number;
+  /** Status as stored (`completed`, `in_progress`…); the unified status when the queue has none. */
   byStatus: Record<string, number>;
-  /** Ops with an error recorded or a failed/dead status. */
+  /** Undelivered ops that failed or carry an error. */
   failed: number;
+  /** The undelivered op with the oldest creation time. */
   oldestPending: PendingOp | null;
 }
 
 export interface PendingOp {
-  id: unknown;
+  id: string;
   createdAtMs: number | null;
   /** newestTimestamp − createdAt, in ms; null when either is unknown. */
   ageMs: number | null;
-  operation?: unknown;
-  collection?: unknown;
-  recordId?: unknown;
-  status?: unknown;
-  attempts?: unknown;
+  operation: string;
+  collection: string;
+  recordId: string | null;
+  status: string;
+  attempts: number;
 }

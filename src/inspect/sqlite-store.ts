@@ -14,7 +14,7 @@ import { readWalInfo, type WalInfo } from '../readers/sqlite-wal.js';
 import { messageOf, parseSqliteHeader, readSqliteSchema } from '../readers/sqlite.js';
 import { readHead } from '../snapshot/detect.js';
 import type { StoreRef } from '../snapshot/types.js';
-import { readQueues, readStatusDistributions } from './queues.js';
+import { readStatusDistributions } from './queues.js';
 import type { FlavourMatch, SqliteReport } from './report.js';
 import { newestEventTime, type NewestTime } from './timestamps.js';
 
@@ -104,7 +104,6 @@ function readOpenStore(
         indexes: t.indexes,
       })),
       statusDistributions: readStatusDistributions(db, schema),
-      queues: readQueues(db, schema),
       wal,
       walOnlyRows,
       drizzleMigrations,

@@ -23,7 +23,10 @@ export function renderInspectText(report: InspectReport, style: ChalkInstance): 
       report.stores.map((s) => [s.kind, s.path, s.sizeBytes, s.sha256.slice(0, 12), s.companions.join(', '), s.flavours.map((f) => f.flavour).join(', ')]),
     ),
   );
-  for (const store of report.stores) if (store.sqlite) out.push('', ...renderSqlite(store, store.sqlite, style));
+  for (const store of report.stores) {
+    if (store.sqlite) out.push('', ...renderSqlite(store, store.sqlite, style));
+    if (store.queues.length > 0) out.push(store.sqlite ? '' : `\n${style.bold(`== ${store.path}`)}`, renderQueues(store));
+  }
   out.push('', style.bold('findings'), renderFindings(report.findings, style).trimEnd());
   out.push('', `verdict: ${report.verdict === 'ok' ? style.green('ok') : style.red('problems')}`);
   return out.join('\n') + '\n';
@@ -42,26 +45,6 @@ function renderSqlite(store: StoreReport, db: SqliteReport, style: ChalkInstance
       renderTable(
         ['table.column', 'values'],
         db.statusDistributions.map((d) => [`${d.table}.${d.column}`, Object.entries(d.counts).map(([v, n]) => `${v} ${n}`).join(', ')]),
-      ),
-    );
-  }
-  if (db.queues.length > 0) {
-    out.push(
-      renderTable(
-        ['queue', 'total', 'waiting', 'by status', 'failed', 'oldest waiting op', 'age'],
-        db.queues.map((q) => [
-          q.table,
-          q.total,
-          q.depth,
-          Object.entries(q.byStatus).map(([s, n]) => `${s} ${n}`).join(', '),
-          q.failed,
-          q.oldestPending
-            ? [q.oldestPending.id, q.oldestPending.operation, q.oldestPending.collection, q.oldestPending.createdAtMs === null ? null : new Date(q.oldestPending.createdAtMs).toISOString()]
-                .filter((v) => v !== undefined && v !== null)
-                .join(' ')
-            : '',
-          q.oldestPending?.ageMs != null ? formatAge(q.oldestPending.ageMs) : '',
-        ]),
       ),
     );
   }
@@ -86,6 +69,24 @@ function renderSqlite(store: StoreReport, db: SqliteReport, style: ChalkInstance
     );
   }
   return out;
+}
+
+function renderQueues(store: StoreReport): string {
+  return renderTable(
+    ['queue', 'total', 'waiting', 'by status', 'failed', 'oldest waiting op', 'age'],
+    store.queues.map((q) => {
+      const op = q.oldestPending;
+      return [
+        q.queue,
+        q.total,
+        q.depth,
+        Object.entries(q.byStatus).map(([s, n]) => `${s} ${n}`).join(', '),
+        q.failed,
+        op ? [op.id, op.operation, op.collection, op.createdAtMs === null ? null : new Date(op.createdAtMs).toISOString()].filter((v) => v !== null).join(' ') : '',
+        op?.ageMs != null ? formatAge(op.ageMs) : '',
+      ];
+    }),
+  );
 }
 
 function keyList(count: number, keys: unknown[]): string {
