@@ -11,11 +11,12 @@ import { register as registerServe } from './commands/serve.js';
 import { register as registerOutbox } from './commands/outbox.js';
 import { register as registerMigrate } from './commands/migrate.js';
 import { register as registerVerify } from './commands/verify.js';
+import { register as registerSimulate } from './commands/simulate.js';
 
 type Register = (program: Command) => void;
 
 // One line per command; the order here is the order in `syncdoc --help`.
-const COMMANDS: Register[] = [registerInspect, registerMmkv, registerQuery, registerMigrate, registerVerify, registerServe, registerOutbox];
+const COMMANDS: Register[] = [registerInspect, registerMmkv, registerQuery, registerMigrate, registerVerify, registerServe, registerOutbox, registerSimulate];
 
 export const VERSION = '0.1.0';
 
