@@ -129,7 +129,7 @@ function parseCursor(cursor: string | null): { ts: bigint; seq: number } | null 
 export const changesSince = query({
   args: { cursor: v.union(v.string(), v.null()), limit: v.number() },
   handler: async (ctx, args) => {
-    const limit = Math.max(1, Math.min(MAX_PULL, Math.floor(args.limit)));
+    const limit = Number.isFinite(args.limit) ? Math.max(1, Math.min(MAX_PULL, Math.floor(args.limit))) : 100;
     const after = parseCursor(args.cursor);
     // One more than asked tells whether another page exists. Rest of the same commit first, then later commits.
     const rows = after

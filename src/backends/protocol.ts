@@ -35,7 +35,7 @@ function checkName(v: unknown, field: string, max: number): string | null {
   return null;
 }
 
-/** Validates one op as received on the wire. `payloadBytes` is its encoded size when known. */
+/** Validates one op as received on the wire (the payload's size is measured as JSON text). */
 export function checkOp(raw: unknown, limits: Pick<ServerLimits, 'maxPayloadBytes'> = DEFAULT_LIMITS): OpCheck {
   if (!isPlainObject(raw)) return { ok: false, idempotencyKey: '', reason: 'op must be an object' };
   const key = raw['idempotencyKey'];
