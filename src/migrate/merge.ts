@@ -182,21 +182,53 @@ export interface MergeOptions {
 export function mergeCollection(records: SourceRecord[], opts: MergeOptions): CollectionMerge {
   const duplicates: DuplicateMerge[] = [];
   const folded = foldInLayer(records, duplicates);
-  // link server documents to device records: by client id, else by server id
-  const deviceByServerId = new Map<string, string>();
-  for (const r of folded) if (r.layer !== 'server' && r.serverId !== null) deviceByServerId.set(r.serverId, r.clientId);
-  const deviceIds = new Set(folded.filter((x) => x.layer !== 'server').map((x) => x.clientId));
-  const groups = new Map<string, SourceRecord[]>();
-  for (const r of folded) {
-    let key = r.clientId;
-    if (r.layer === 'server' && r.serverId !== null && !deviceIds.has(key)) key = deviceByServerId.get(r.serverId) ?? key;
-    const g = groups.get(key);
-    if (g === undefined) groups.set(key, [r]);
+  // copies of one record: linked by client id or by server id, across layers (union-find)
+  const parent = folded.map((_, i) => i);
+  const find = (i: number): number => {
+    while (parent[i] !== i) i = parent[i] = parent[parent[i]!]!;
+    return i;
+  };
+  const firstBy = new Map<string, number>();
+  folded.forEach((r, i) => {
+    for (const k of [`c\u0000${r.clientId}`, r.serverId === null ? null : `s\u0000${r.serverId}`]) {
+      if (k === null) continue;
+      const j = firstBy.get(k);
+      if (j === undefined) firstBy.set(k, i);
+      else parent[find(i)] = find(j);
+    }
+  });
+  const byRoot = new Map<number, SourceRecord[]>();
+  folded.forEach((r, i) => {
+    const root = find(i);
+    const g = byRoot.get(root);
+    if (g === undefined) byRoot.set(root, [r]);
     else g.push(r);
+  });
+  const groups = new Map<string, SourceRecord[]>();
+  for (const g of byRoot.values()) {
+    // the device's id wins (sqlite first), the server's only for records the device never had
+    const ranked = [...g].sort((a, b) => deviceRank(a) - deviceRank(b) || (a.clientId < b.clientId ? -1 : a.clientId > b.clientId ? 1 : 0));
+    const key = ranked[0]!.clientId;
+    const others = [...new Set(g.map((r) => r.clientId))].filter((id) => id !== key);
+    if (others.length > 0) {
+      duplicates.push({
+        collection: ranked[0]!.collection,
+        layer: [...new Set(g.map((r) => LAYER_LABEL[r.layer]))].join('+'),
+        source: [...new Set(g.map((r) => r.source))].join(', '),
+        kept: key,
+        merged: others,
+        reason: 'copies in different layers share a server id under different client ids: one record',
+      });
+    }
+    groups.set(key, g);
   }
   const merged: MergedRecord[] = [];
   for (const key of [...groups.keys()].sort()) merged.push(mergeOne(key, groups.get(key)!, opts));
   return { merged, duplicates, foldedCount: records.length - merged.length };
+}
+
+function deviceRank(r: SourceRecord): number {
+  return r.layer === 'server' ? 9 : LAYER_RANK[r.layer];
 }
 
 function mergeOne(clientId: string, copies: SourceRecord[], opts: MergeOptions): MergedRecord {
