@@ -35,7 +35,7 @@ async function compare(a: string, b: string, opts: CompareOptions = {}): Promise
 
 const ids = (r: CompareReport): string[] => r.differences.map((d) => `${d.collection}:${d.id}:${d.kind}`).sort();
 
-describe('triple-layer fixture: SQLite store vs its Convex export', () => {
+describe('triple-layer fixture: SQLite store vs its Convex export', { timeout: 60_000 }, () => {
   it('reports exactly the records whose device and server copies differ or exist on one side', async () => {
     const before = hashTree(TRIPLE);
     const report = await compare(SQLITE, EXPORT);
@@ -77,7 +77,7 @@ describe('triple-layer fixture: SQLite store vs its Convex export', () => {
   });
 });
 
-describe('after a migration', () => {
+describe('after a migration', { timeout: 60_000 }, () => {
   let dir: string;
   let migrated: string;
   beforeAll(async () => {
@@ -154,7 +154,7 @@ describe('after a migration', () => {
   });
 });
 
-describe('live backend source', () => {
+describe('live backend source', { timeout: 60_000 }, () => {
   let server: LocalServer;
   beforeAll(async () => {
     server = await startLocalServer();
