@@ -71,6 +71,16 @@ export interface DecodedText {
  * 3-byte sequences, U+0000 as `c0 80`). Returns undefined when neither fits.
  */
 export function decodeText(bytes: Uint8Array): DecodedText | undefined {
+  const buf = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  // ASCII fast path: the common case, with no validation call and no extra view.
+  let ascii = true;
+  for (let i = 0; i < buf.length; i++) {
+    if ((buf[i] as number) >= 0x80) {
+      ascii = false;
+      break;
+    }
+  }
+  if (ascii) return { text: buf.toString('latin1'), encoding: 'utf-8' };
   if (isUtf8(bytes)) return { text: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8'), encoding: 'utf-8' };
   const text = decodeModifiedUtf8(bytes);
   return text === undefined ? undefined : { text, encoding: 'modified-utf-8' };

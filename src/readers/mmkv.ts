@@ -138,6 +138,7 @@ export interface MmkvInstance {
 }
 
 const HEADER_BYTES = 4;
+const NON_ASCII = /[^\x00-\x7f]/;
 
 /** Reads `<path>` and `<path>.crc` from disk and decodes them. */
 export function readMmkvFiles(dataPath: string, opts: MmkvDecodeOptions = {}): MmkvInstance {
@@ -247,12 +248,13 @@ export function readMmkvInstance(data: Uint8Array, crcFile: Uint8Array | undefin
   // Append-log semantics: later items win, an empty value deletes.
   const live = new Map<string, number>();
   const deleted = new Set<string>();
-  const rawKeys: string[] = new Array<string>(parsed.items.length);
+  // Filled by push: `new Array(n)` of a large n is a slow dictionary-mode array in V8.
+  const rawKeys: string[] = [];
   for (let i = 0; i < parsed.items.length; i++) {
     const it = parsed.items[i] as RawItem;
     // latin1 is a 1:1 byte→char map: keys compare as raw bytes, like MMKV compares them.
     const k = plain.toString('latin1', it.keyStart, it.keyEnd);
-    rawKeys[i] = k;
+    rawKeys.push(k);
     if (it.valueEnd === it.valueStart) {
       live.delete(k);
       deleted.add(k);
@@ -262,6 +264,8 @@ export function readMmkvInstance(data: Uint8Array, crcFile: Uint8Array | undefin
   const keyCache = new Map<string, DisplayKey>();
   const displayKey = (i: number): DisplayKey => {
     const k = rawKeys[i] as string;
+    // ASCII keys (nearly all) read the same as their latin1 form: no decoding, no cache.
+    if (!NON_ASCII.test(k)) return { key: k, encoding: 'utf-8' };
     let d = keyCache.get(k);
     if (d === undefined) {
       const it = parsed.items[i] as RawItem;
@@ -281,7 +285,7 @@ export function readMmkvInstance(data: Uint8Array, crcFile: Uint8Array | undefin
     const it = parsed.items[i] as RawItem;
     const dk = displayKey(i);
     const stored = plain.subarray(it.valueStart, it.valueEnd);
-    const { payload, expireAt } = splitExpiry(stored, expiring);
+    const { payload, expireAt } = expiring ? splitExpiry(stored, true) : { payload: stored, expireAt: null };
     let typed: TypedValue = inferMmkvValue(payload);
     let override = false;
     const wanted = overrides[dk.key];

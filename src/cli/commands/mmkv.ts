@@ -44,9 +44,13 @@ export function register(program: Command): void {
 
 async function render(report: MmkvReport, globals: GlobalOptions): Promise<void> {
   if (globals.json) {
-    const { renderJson } = await import('../../output/json.js');
+    const { SCHEMA_VERSION } = await import('../../output/json.js');
     const single = report.mode === 'file' && report.instances.length === 1 ? report.instances[0] : undefined;
-    await writeOut(renderJson(single ?? { verdict: report.verdict, instances: report.instances, findings: report.findings }));
+    const doc = { schemaVersion: SCHEMA_VERSION, ...(single ?? { verdict: report.verdict, instances: report.instances, findings: report.findings }) };
+    // renderJson's document, made here without its BigInt replacer: a replacer function makes
+    // JSON.stringify several times slower, and an instance can hold hundreds of thousands of
+    // entries. BigInts (int64 values, meta flags) are turned into decimal strings first instead.
+    await writeOut(JSON.stringify(bigIntsToStrings(doc), null, 2) + '\n');
     return;
   }
   await writeOut(await renderHuman(report, globals));
@@ -102,6 +106,25 @@ export async function parseMmkvOptions(opts: MmkvOptions, env: NodeJS.ProcessEnv
   }
   if (opts.as.length > 0) out.as = as;
   return out;
+}
+
+/** Decimal strings for BigInts, in place where possible; bounded by the report's own depth. */
+function bigIntsToStrings(v: unknown): unknown {
+  if (typeof v === 'bigint') return v.toString();
+  if (v === null || typeof v !== 'object') return v;
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length; i++) {
+      const x: unknown = v[i];
+      if (x !== null && (typeof x === 'object' || typeof x === 'bigint')) v[i] = bigIntsToStrings(x);
+    }
+    return v;
+  }
+  const o = v as Record<string, unknown>;
+  for (const k of Object.keys(o)) {
+    const x = o[k];
+    if (x !== null && (typeof x === 'object' || typeof x === 'bigint')) o[k] = bigIntsToStrings(x);
+  }
+  return o;
 }
 
 const PREVIEW_CHARS = 60;
