@@ -111,7 +111,12 @@ export function inspectKeyValueStores(snapshot: Snapshot, opts: KeyValueInspectO
         } catch (err) {
           if (!isSyncdocError(err)) throw err;
           stores.push({ store: ref.path, kind: 'mmkv', keys: 0, collections: [], error: err.message });
-          findings.push({ code: 'MMKV_UNREADABLE', severity: 'error', message: `${err.message}${err.hint ? ` (${err.hint})` : ''}`, store: ref.path });
+          // Encrypted without a key is not damage: inspect takes no key; `syncdoc mmkv` does.
+          findings.push(
+            err.code === 'E_MMKV_ENCRYPTED'
+              ? { code: 'MMKV_ENCRYPTED', severity: 'warn', message: `${err.message}; read it with \`syncdoc mmkv ${ref.path} --key-env VAR\``, store: ref.path }
+              : { code: 'MMKV_UNREADABLE', severity: 'error', message: `${err.message}${err.hint ? ` (${err.hint})` : ''}`, store: ref.path },
+          );
         }
       } else if (ref.kind === 'asyncstorage-ios' && ref.companions.manifest !== undefined) {
         try {

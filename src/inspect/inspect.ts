@@ -15,6 +15,7 @@ import { messageOf } from '../readers/sqlite.js';
 import { summariseQueues } from './queues.js';
 import type { InspectReport, QueueReport, StoreReport, TimestampSource } from './report.js';
 import { inspectSqliteStore } from './sqlite-store.js';
+import { inspectKeyValueStores } from './cross-layer.js';
 
 export interface InspectOptions {
   /** Replace free text in record content with stable placeholders. */
@@ -67,6 +68,14 @@ function inspectOpened(snapshot: Snapshot, opts: InspectOptions): InspectReport 
     }
   }
 
+  // MMKV / AsyncStorage summaries and SQLite ↔ key-value duplicates: src/inspect/cross-layer.ts.
+  const keyValue = inspectKeyValueStores(snapshot);
+  findings.push(...keyValue.findings);
+  for (const kv of keyValue.stores) {
+    const report = stores.find((s) => s.path === kv.store);
+    if (report) report.keyValue = kv;
+  }
+
   const newestTimestamp = newest.value;
   for (const s of stores) {
     for (const q of s.queues) {
@@ -83,6 +92,7 @@ function inspectOpened(snapshot: Snapshot, opts: InspectOptions): InspectReport 
     snapshot: { input: snapshot.input, container: snapshot.container },
     stores,
     newestTimestamp,
+    crossLayer: keyValue.crossLayer,
     findings: sorted,
   };
 }

@@ -4,6 +4,7 @@
  * JSON schema (`schemaVersion`).
  */
 import type { Finding } from '../findings.js';
+import type { CrossLayerPair, KeyValueStoreSummary } from './cross-layer.js';
 import type { SqliteFlavour, FlavourMatch, DrizzleMigration } from '../readers/sqlite-flavour.js';
 import type { WalInfo } from '../readers/sqlite-wal.js';
 import type { WalTableDiff } from '../readers/sqlite-wal-diff.js';
@@ -21,6 +22,8 @@ export interface InspectReport {
    * files were pulled. Ages are measured from it, never from the wall clock.
    */
   newestTimestamp: TimestampSource | null;
+  /** Records held both in a SQLite table and in an MMKV/AsyncStorage collection (inspect/cross-layer.ts). */
+  crossLayer: CrossLayerPair[];
   findings: Finding[];
 }
 
@@ -43,6 +46,8 @@ export interface StoreReport {
   queues: QueueReport[];
   /** Present for SQLite stores that could be opened. */
   sqlite?: SqliteReport;
+  /** MMKV / AsyncStorage stores: key counts, integrity, decoded collections (inspect/cross-layer.ts). */
+  keyValue?: KeyValueStoreSummary;
 }
 
 export interface SqliteReport {

@@ -20,6 +20,7 @@ export const FINDING_CODES: Record<string, { severity: 'error' | 'warn' | 'info'
   MMKV_KEY_EXPIRED: { severity: 'info', meaning: 'keys past their expiry stamp that are still in the file' },
   MMKV_AS_MISMATCH: { severity: 'warn', meaning: 'a --as KEY=TYPE override does not fit the stored payload; the inferred type is shown' },
   MMKV_NOT_ENCRYPTED: { severity: 'info', meaning: 'a key was given but the instance is plain; it was read without the key' },
+  MMKV_ENCRYPTED: { severity: 'warn', meaning: 'an MMKV instance is encrypted and no key was given (inspect takes none: use `syncdoc mmkv --key-env`)' },
   MMKV_UNREADABLE: { severity: 'error', meaning: 'one MMKV instance of a folder could not be decoded (encrypted without key, wrong key, too short)' },
   ASYNCSTORAGE_SPILL_MISSING: { severity: 'error', meaning: 'an iOS AsyncStorage value lives in a side file (md5 of the key) that is missing: the value is lost' },
   ASYNCSTORAGE_NON_TEXT: { severity: 'warn', meaning: 'an AsyncStorage key or value is not a string (AsyncStorage only writes strings); skipped' },

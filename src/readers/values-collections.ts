@@ -64,7 +64,7 @@ export function decodeJsonString(key: string, text: string): DecodedJsonValue | 
   try {
     parsed = JSON.parse(text);
   } catch (err) {
-    const why = err instanceof Error ? err.message : String(err);
+    const why = parseError(err);
     return {
       envelope: 'json',
       state: undefined,
@@ -81,6 +81,12 @@ export function decodeJsonString(key: string, text: string): DecodedJsonValue | 
   const problems: ValueProblem[] = [];
   const collections = findCollections(key, parsed, '', 'json', undefined, problems);
   return { envelope: 'json', state: parsed, collections, problems };
+}
+
+/** JSON.parse's message without the quoted excerpt of the value (it may be private text). */
+function parseError(err: unknown): string {
+  const message = err instanceof Error ? err.message : String(err);
+  return message.replace(/"[^"]*"/g, '…').replace(/'[^']*'/g, '…');
 }
 
 function firstNonSpace(text: string): string | undefined {
@@ -116,7 +122,7 @@ function decodeReduxPersist(key: string, root: Record<string, string>): DecodedJ
     try {
       value = JSON.parse(encoded);
     } catch (err) {
-      const why = err instanceof Error ? err.message : String(err);
+      const why = parseError(err);
       problems.push({ code: 'VALUE_JSON_UNPARSEABLE', severity: 'warn', message: `redux-persist slice "${slice}" does not parse (${why}); no records taken from it`, ref: `${key}.${slice}` });
       continue;
     }

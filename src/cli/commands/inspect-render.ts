@@ -6,6 +6,7 @@
 import type { ChalkInstance } from 'chalk';
 import { formatAge } from '../../inspect/inspect.js';
 import type { InspectReport, SqliteReport, StoreReport } from '../../inspect/report.js';
+import type { KeyValueStoreSummary } from '../../inspect/cross-layer.js';
 import { renderFindings, renderTable } from '../../output/style.js';
 
 const KEYS_SHOWN = 5;
@@ -26,6 +27,7 @@ export function renderInspectText(report: InspectReport, style: ChalkInstance): 
   for (const store of report.stores) {
     if (store.sqlite) out.push('', ...renderSqlite(store, store.sqlite, style));
     if (store.queues.length > 0) out.push(store.sqlite ? '' : `\n${style.bold(`== ${store.path}`)}`, renderQueues(store));
+    if (store.keyValue) out.push('', renderKeyValueSummary(store.keyValue, style));
   }
   out.push('', style.bold('findings'), renderFindings(report.findings, style).trimEnd());
   out.push('', `verdict: ${report.verdict === 'ok' ? style.green('ok') : style.red('problems')}`);
@@ -93,4 +95,14 @@ function keyList(count: number, keys: unknown[]): string {
   if (count === 0) return '0';
   const shown = keys.slice(0, KEYS_SHOWN).map((k) => (typeof k === 'string' ? k : JSON.stringify(k)));
   return `${count}: ${shown.join('\n')}${count > shown.length ? `\n… ${count - shown.length} more (--json lists them)` : ''}`;
+}
+
+/** One MMKV/AsyncStorage store as `inspect` shows it: keys, integrity, decoded collections. */
+function renderKeyValueSummary(kv: KeyValueStoreSummary, style: ChalkInstance): string {
+  const integrity = kv.integrity
+    ? ` · ${kv.integrity.status}${kv.integrity.onLoad.action === 'load' ? '' : ` (MMKV would ${kv.integrity.onLoad.action === 'discard' ? 'discard the store' : `roll back: ${kv.integrity.onLoad.keys} keys survive`})`}`
+    : '';
+  const head = `${style.bold(`== ${kv.store}`)}  ${kv.kind}${kv.encrypted ? ' (encrypted)' : ''} · ${kv.keys} key(s)${kv.removedKeys ? `, ${kv.removedKeys} removed` : ''}${integrity}${kv.error ? ` · ${style.red(kv.error)}` : ''}`;
+  if (kv.collections.length === 0) return head;
+  return head + '\n' + renderTable(['collection', 'from key', 'shape', 'records'], kv.collections.map((c) => [c.name, c.key, c.envelope, c.records]));
 }
