@@ -11,6 +11,7 @@ import { createHttpBackend } from './http.js';
 import { openBackend } from './open.js';
 import { startLocalServer } from './local/server.js';
 import { startConvexTestServer } from './testing/convex-server.js';
+import { pullAll } from './testing/pull-all.js';
 import { startServeProcess } from './testing/serve-process.js';
 import { BackendTransportError, type Backend, type PushOp, type PushResult } from './types.js';
 
@@ -53,20 +54,10 @@ function statuses(results: PushResult[]): string[] {
   return results.map((r) => r.status);
 }
 
-async function pullAll(backend: Backend, limit = 100): Promise<Awaited<ReturnType<Backend['pull']>>['changes']> {
-  const all = [];
-  let cursor: string | null = null;
-  for (let page = 0; page < 1000; page++) {
-    const p = await backend.pull(cursor, limit);
-    all.push(...p.changes);
-    cursor = p.cursor;
-    if (!p.hasMore) return all;
-  }
-  throw new Error('pull never ended');
-}
 
 for (const harness of HARNESSES) {
-  describe(`backend contract: ${harness.name}`, () => {
+  // the http run spawns a process per test: generous timeouts for a loaded machine
+  describe(`backend contract: ${harness.name}`, { timeout: 60_000 }, () => {
     let running: Running | undefined;
     const start = async (): Promise<Backend> => {
       running = await harness.start();

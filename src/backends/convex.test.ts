@@ -131,7 +131,7 @@ describe('convex backend: the wire', () => {
   });
 });
 
-describe('convex backend: the loopback server and the reference module', () => {
+describe('convex backend: the loopback server and the reference module', { timeout: 60_000 }, () => {
   it("answers Convex's array limit as BadRequest, which the client labels tooLarge", async () => {
     const l = await loopback();
     const many = Array.from({ length: 8193 }, (_, i) => ({ ...ops[0], idempotencyKey: `m${i}`, recordId: `m${i}` }) as PushOp);
@@ -183,7 +183,7 @@ describe('convex backend: the loopback server and the reference module', () => {
   });
 });
 
-describe('the reference module in convex/', () => {
+describe('the reference module in convex/', { timeout: 60_000 }, () => {
   it('typechecks strictly on its own tsconfig (as an app would compile it)', () => {
     const tsc = spawnSync(process.execPath, [`${REPO_ROOT}/node_modules/typescript/bin/tsc`, '-p', `${REPO_ROOT}/convex`], { encoding: 'utf8' });
     expect(tsc.stdout + tsc.stderr).toBe('');

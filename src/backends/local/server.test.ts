@@ -30,7 +30,7 @@ async function post(url: string, body: string): Promise<{ status: number; json: 
   return { status: res.status, json: await res.json() };
 }
 
-describe('local server', () => {
+describe('local server', { timeout: 60_000 }, () => {
   it('answers 413 for too many ops or too large a body, and 400 for a body that is not {ops:[…]}', async () => {
     const s = await start({ limits: { maxOpsPerPush: 3, maxBodyBytes: 2000 } });
     expect(await post(`${s.url}/push`, JSON.stringify({ ops: [create('a'), create('b'), create('c'), create('d')] }))).toMatchObject({
@@ -97,7 +97,7 @@ describe('local server', () => {
   });
 });
 
-describe('syncdoc serve', () => {
+describe('syncdoc serve', { timeout: 60_000 }, () => {
   it('prints its URL, serves the protocol on --db, and exits 130 on SIGTERM leaving the data', async () => {
     const dbPath = join(scratchDir(), 'serve.db');
     const proc = await startServeProcess(['--db', dbPath]);

@@ -5,6 +5,7 @@ import { startLocalServer } from '../local/server.js';
 import { BackendTransportError, type Backend, type PushOp, type PushResult } from '../types.js';
 import { startConvexTestServer } from './convex-server.js';
 import { startFaultProxy, type FaultProxy, type FaultRatios } from './fault-proxy.js';
+import { pullAll } from './pull-all.js';
 import { transportFailure } from './transport-failure.js';
 
 const closers: (() => Promise<void>)[] = [];
@@ -22,7 +23,8 @@ async function localBehind(ratios: FaultRatios, seed = 1): Promise<{ backend: Ba
 
 const create = (id: string): PushOp => ({ idempotencyKey: `key-${id}`, collection: 'c', recordId: id, op: 'create', payload: { id } });
 
-describe('fault proxy', () => {
+// Hundreds of real requests each: generous timeouts for a loaded machine (no timing is asserted).
+describe('fault proxy', { timeout: 120_000 }, () => {
   it('takes the same decisions for the same seed, different ones for another seed', async () => {
     const ratios = { dropRequest: 0.2, dropResponse: 0.2, deliverTwice: 0.05, answer503: 0.05 };
     const runs: string[][] = [];
@@ -117,7 +119,7 @@ describe('fault proxy', () => {
  * key until it is applied or duplicate, through heavy faults. The server must end with exactly one
  * application per op (each record's version counts the ops applied to it).
  */
-describe('exactly once through faults', () => {
+describe('exactly once through faults', { timeout: 120_000 }, () => {
   const kinds: { name: string; start(): Promise<{ url: string; connect(url: string): Backend }> }[] = [
     {
       name: 'local',
@@ -171,15 +173,7 @@ describe('exactly once through faults', () => {
         }
       }
       expect([...outcome.values()].every((s) => s === 'applied' || s === 'duplicate')).toBe(true);
-      const direct = upstream.connect(upstream.url);
-      const changes = [];
-      let cursor: string | null = null;
-      for (;;) {
-        const page = await direct.pull(cursor, 25);
-        changes.push(...page.changes);
-        cursor = page.cursor;
-        if (!page.hasMore) break;
-      }
+      const changes = await pullAll(upstream.connect(upstream.url), 25);
       expect(changes).toHaveLength(40);
       expect(changes.every((c) => c.version === 3 && (c.data as { round?: number }).round === 2)).toBe(true);
       const counts = proxy.counts();
