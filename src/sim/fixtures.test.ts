@@ -64,6 +64,19 @@ describe('fixture scenarios reproduce each seed algorithm’s known failure', ()
     expect(run('duplicate-create-after-delete.json', 'hlc-lww', seed).report['no-resurrection'].verdict).toBe('pass');
   });
 
+  it.each(SEEDS)('a kill in the middle of an upload: the restarted app re-sends from its durable outbox (seed %s)', (seed) => {
+    const { scenario } = loadScenarioFile(join(dir, 'crash-mid-upload.json'));
+    const h = simulate(scenario, getAlgorithm('field-merge+no-idempotency'), seed);
+    const crash = h.events.findIndex((e) => e.e === 'crash');
+    const pushBefore = h.events.findIndex((e) => e.e === 'send' && e.kind === 'push' && e.from === 'phone');
+    expect(pushBefore).toBeGreaterThanOrEqual(0);
+    expect(pushBefore).toBeLessThan(crash); // the push was in flight when the app died
+    expect(h.events.some((e) => e.e === 'lost' && e.at === 'phone' && e.why === 'receiver down')).toBe(true);
+    expect(checkHistory(h, [])['no-duplicate'].verdict).toBe('fail');
+    const keyed = run('crash-mid-upload.json', 'field-merge', seed).report;
+    for (const c of CHECKER_NAMES) expect(keyed[c].verdict, c).toBe('pass');
+  });
+
   it('hlc-lww passes every checker on every fixture scenario, seeds 1..25', () => {
     for (const { scenario } of loadScenarios(dir)) {
       for (let s = 1n; s <= 25n; s++) {

@@ -82,17 +82,18 @@ const SCRIPT = `
   data.forEach(function(f,i){
     var host=document.getElementById('timeline-'+i);
     var laneH=56,left=110,width=Math.max(900,Math.min(6000,f.endT/10+200));
-    var x=function(t){return left+(t/Math.max(1,f.endT))*(width-left-20);};
+    var right=240;var x=function(t){return left+(t/Math.max(1,f.endT))*(width-left-right);};
     var y={};f.lanes.forEach(function(l,j){y[l.id]=30+j*laneH;});
     var svg=el('svg',{width:width,height:40+f.lanes.length*laneH,'class':'timeline-svg'});
     var defs=el('defs',{});var m=el('marker',{id:'arrow'+i,markerWidth:8,markerHeight:8,refX:7,refY:3,orient:'auto'});
     m.appendChild(el('path',{d:'M0,0 L0,6 L7,3 z',fill:'#555'}));defs.appendChild(m);svg.appendChild(defs);
     f.lanes.forEach(function(l){
       var g=el('g',{'class':'lane','data-lane':l.id,'data-kind':l.kind});
-      g.appendChild(el('line',{x1:left,x2:width-10,y1:y[l.id],y2:y[l.id],stroke:'#999'}));
+      g.appendChild(el('line',{x1:left,x2:width-right+10,y1:y[l.id],y2:y[l.id],stroke:'#999'}));
       g.appendChild(el('text',{x:8,y:y[l.id]+4,'class':'lane-label'},l.id+(l.kind==='web'?' (web)':'')));
       svg.appendChild(g);
     });
+    for(var q=0;q<=4;q++){var tt=Math.round(f.endT*q/4);svg.appendChild(el('text',{x:x(tt)-10,y:22+f.lanes.length*laneH,'font-size':11,fill:'#777','class':'tick'},tt+' ms'));}
     var hx=x(f.healAt);svg.appendChild(el('line',{x1:hx,x2:hx,y1:10,y2:30+f.lanes.length*laneH,stroke:'#2e7d32','stroke-dasharray':'4 3','class':'heal'}));
     f.msgs.forEach(function(msg){
       var y1=y[msg[1]],y2=y[msg[3]];if(y1==null||y2==null)return;

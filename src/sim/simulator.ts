@@ -113,6 +113,7 @@ export function simulate(scenario: Scenario, variant: AlgorithmVariant, seed: bi
   let msgSeq = 0;
   let reqSeq = 0;
   let conflicts = 0;
+  let writesInFlight = 0;
   let nextOp = 0;
 
   const writerCount = 1 + scenario.devices.length;
@@ -235,6 +236,7 @@ export function simulate(scenario: Scenario, variant: AlgorithmVariant, seed: bi
         at = Math.max(at, lastDelivery.get(link) ?? 0);
         lastDelivery.set(link, at);
       }
+      if (kind === 'push' || kind === 'web') writesInFlight++;
       queue.push(at, { k: 2, msg: { id, from: from.idx, to: to.idx, kind, body } });
     }
   };
@@ -456,9 +458,12 @@ export function simulate(scenario: Scenario, variant: AlgorithmVariant, seed: bi
   };
 
   // ---- phases
+  // Drained and caught up: no op left to issue or in any outbox, no push or web request (or a late
+  // duplicate of one) still travelling to the server, and every device has pulled its latest state.
+  // A device may be mid-way through an idle pull: that cannot change anything.
   const quiesced = (): boolean => {
-    if (faultsOn || nextOp < ops.length) return false;
-    for (const d of devices) if (!d.up || d.busy || d.outbox.length > 0 || d.cursor !== log.length) return false;
+    if (faultsOn || nextOp < ops.length || writesInFlight > 0) return false;
+    for (const d of devices) if (!d.up || d.outbox.length > 0 || d.cursor !== log.length) return false;
     for (const w of webs) if (w.busy || w.webQueue.length > 0) return false;
     return true;
   };
@@ -509,6 +514,7 @@ export function simulate(scenario: Scenario, variant: AlgorithmVariant, seed: bi
       case 2: {
         const msg = ev.msg;
         const to = nodes[msg.to]!;
+        if (msg.kind === 'push' || msg.kind === 'web') writesInFlight--;
         if (!to.up) {
           push({ t: now, e: 'lost', m: msg.id, at: to.id, why: 'receiver down' });
           break;
