@@ -3,7 +3,7 @@
  * persistence of records and the idempotency ledger across restarts, counters, and the
  * `syncdoc serve` command as a real process.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -113,6 +113,16 @@ describe('syncdoc serve', { timeout: 60_000 }, () => {
     const doc = JSON.parse(proc.stdout) as Record<string, unknown>;
     expect(doc).toEqual({ schemaVersion: 1, url: proc.url, port: Number(new URL(proc.url).port), db: null });
     expect(await proc.stop()).toBe(130);
+  });
+
+  it('answers a --db that is not a SQLite database with exit 4, leaving the file alone', async () => {
+    const notDb = join(scratchDir(), 'notes.txt');
+    writeFileSync(notDb, 'not a database, just text that is long enough to have a header'.repeat(4));
+    const before = readFileSync(notDb);
+    const run = await runCli(['serve', '--db', notDb]);
+    expect(run.code).toBe(4);
+    expect(run.stderr).toMatch(/^error: cannot use the database: .*notes\.txt\nhint: /);
+    expect(readFileSync(notDb)).toEqual(before);
   });
 
   it('rejects a bad --port with exit 2 and a port in use with exit 5', async () => {

@@ -4,7 +4,7 @@
  * go to stderr. Without --db the data lives in a temporary database removed on exit.
  */
 import type { Command } from 'commander';
-import { BackendError, UsageError } from '../../errors.js';
+import { BackendError, InputError, UsageError } from '../../errors.js';
 import { action, writeOut } from '../runtime.js';
 
 interface ServeOptions {
@@ -38,7 +38,10 @@ export function register(program: Command): void {
         } catch (err) {
           const code = (err as { code?: unknown }).code;
           if (code === 'EADDRINUSE') throw new BackendError(`port ${port} is in use`, { code: 'E_PORT_IN_USE', subject: `127.0.0.1:${port}`, hint: 'choose another --port, or --port 0 for a free one', cause: err });
-          throw new BackendError(`cannot start the server: ${(err as Error).message}`, { code: 'E_SERVE', ...(opts.db ? { subject: opts.db } : {}), hint: 'check that --db names a writable SQLite file', cause: err });
+          if (opts.db !== undefined && (typeof code !== 'string' || code.startsWith('SQLITE_') || ['ENOENT', 'EACCES', 'EISDIR'].includes(code))) {
+            throw new InputError(`cannot use the database: ${(err as Error).message}`, { code: 'E_SERVE_DB', subject: opts.db, hint: '--db must name a writable SQLite file, or a new file in an existing folder', cause: err });
+          }
+          throw new BackendError(`cannot start the server: ${(err as Error).message}`, { code: 'E_SERVE', hint: 'rerun with --verbose for details', cause: err });
         }
         await writeOut(globals.json ? renderJson({ url: server.url, port: server.port, db: opts.db ?? null }) : `${server.url}\n`);
         logger.info(`syncdoc serve: listening on ${server.url} (db ${opts.db ?? 'temporary'}); Ctrl-C to stop`);
