@@ -233,7 +233,7 @@ function deviceRank(r: SourceRecord): number {
 
 function mergeOne(clientId: string, copies: SourceRecord[], opts: MergeOptions): MergedRecord {
   const { winner, reason, undecided } = pick(copies, opts.rule);
-  const byRank = [...copies].sort((a, b) => LAYER_RANK[a.layer] - LAYER_RANK[b.layer]);
+  const byRank = copies.length === 1 ? copies : [...copies].sort((a, b) => LAYER_RANK[a.layer] - LAYER_RANK[b.layer]);
   const server = byRank.find((c) => c.layer === 'server');
   const firstOf = <K extends 'serverId' | 'userId' | 'createdAt' | 'vectorClock'>(k: K): SourceRecord[K] =>
     winner[k] ?? byRank.map((c) => c[k]).find((v) => v !== null) ?? null;

@@ -25,13 +25,19 @@ export class NormaliseLog {
   readonly fidelity: FidelityIssue[] = [];
   private readonly decisions = new Map<string, TimestampDecision>();
 
+  private lastKey = '';
+  private lastEntry: TimestampDecision | undefined;
+
   decide(collection: string, source: string, field: string, decision: string): void {
     const key = `${collection}\u0000${source}\u0000${field}`;
-    let entry = this.decisions.get(key);
+    // rows of one source repeat the same few fields: skip the map lookup when it is the same one
+    let entry = key === this.lastKey ? this.lastEntry : this.decisions.get(key);
     if (entry === undefined) {
       entry = { collection, source, field, decisions: {} };
       this.decisions.set(key, entry);
     }
+    this.lastKey = key;
+    this.lastEntry = entry;
     entry.decisions[decision] = (entry.decisions[decision] ?? 0) + 1;
   }
 
@@ -54,8 +60,19 @@ const NUMBER_TEXT = /^-?\d{1,15}(?:\.\d+)?$/;
 /** Keys that would reach an object's prototype if used as field names. */
 const PROTO_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 
+const snakeCache = new Map<string, string>();
+
 /** camelCase / PascalCase → snake_case; snake_case stays as it is. */
 export function snakeCase(name: string): string {
+  let out = snakeCache.get(name);
+  if (out === undefined) {
+    out = toSnake(name);
+    if (snakeCache.size < 10_000) snakeCache.set(name, out);
+  }
+  return out;
+}
+
+function toSnake(name: string): string {
   return name.replace(/([a-z0-9])([A-Z])/g, '$1_$2').replace(/([A-Z]+)([A-Z][a-z])/g, '$1_$2').toLowerCase();
 }
 
@@ -142,8 +159,7 @@ export function normaliseRow(raw: unknown, index: number, ctx: RowContext): Sour
       ...(mapping.drop ?? []),
     ].filter((f): f is string => f !== undefined),
   );
-  const columns = collectionColumns(collection);
-  const kinds = new Map<string, ColumnKind>(columns?.domain.map((d) => [d.name, d.kind]) ?? []);
+  const { columns, kinds } = columnsOf(collection);
   const fields: Record<string, FieldValue> = {};
   for (const d of columns?.domain ?? []) fields[d.name] = null;
   let seconds = updated.seconds || (updated.ms === null && created.seconds);
@@ -201,6 +217,18 @@ export function normaliseRow(raw: unknown, index: number, ctx: RowContext): Sour
     fields,
     secondsPrecision: seconds,
   };
+}
+
+const columnCache = new Map<string, { columns: ReturnType<typeof collectionColumns>; kinds: Map<string, ColumnKind> }>();
+
+function columnsOf(collection: string): { columns: ReturnType<typeof collectionColumns>; kinds: Map<string, ColumnKind> } {
+  let c = columnCache.get(collection);
+  if (c === undefined) {
+    const columns = collectionColumns(collection);
+    c = { columns, kinds: new Map<string, ColumnKind>(columns?.domain.map((d) => [d.name, d.kind]) ?? []) };
+    columnCache.set(collection, c);
+  }
+  return c;
 }
 
 function readStatus(row: Record<string, unknown>, mapping: FieldMapping): LegacyStatus {

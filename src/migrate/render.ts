@@ -13,6 +13,14 @@ interface Paint {
 type TableFn = (head: string[], rows: Array<Array<string | number | null | undefined>>) => string;
 type FindingsFn = (findings: MigrationReport['findings'], style: never) => string;
 
+/** Human tables list at most this many rows each; `--json` has them all. */
+const MAX_ROWS = 50;
+
+function capped<T>(rows: T[], what: string, out: string[]): T[] {
+  if (rows.length > MAX_ROWS) out.push(`(first ${MAX_ROWS} of ${rows.length} ${what}; --json lists them all)`);
+  return rows.slice(0, MAX_ROWS);
+}
+
 export function redactMigrationReport(r: MigrationReport): MigrationReport {
   return {
     ...r,
@@ -54,21 +62,21 @@ export function renderMigrationText(r: MigrationReport, style: Paint, table: Tab
     out.push(
       table(
         ['collection', 'id', 'winner', 'why', 'differing fields', 'sync status'],
-        contested.map((d) => [d.collection, d.clientId, d.winner, d.reason, d.differingFields.join(', '), `${d.syncStatus}: ${d.syncStatusReason}`]),
+        capped(contested, 'records', out).map((d) => [d.collection, d.clientId, d.winner, d.reason, d.differingFields.join(', '), `${d.syncStatus}: ${d.syncStatusReason}`]),
       ),
     );
   }
   if (r.duplicates.length > 0) {
     out.push('', style.bold('duplicates inside one layer (merged)'));
-    out.push(table(['collection', 'layer', 'kept', 'merged', 'why'], r.duplicates.map((d) => [d.collection, d.layer, d.kept, d.merged.join(', '), d.reason])));
+    out.push(table(['collection', 'layer', 'kept', 'merged', 'why'], capped(r.duplicates, 'duplicates', out).map((d) => [d.collection, d.layer, d.kept, d.merged.join(', '), d.reason])));
   }
   if (r.setAside.length > 0) {
     out.push('', style.bold('set aside (kept in migration_log, not migrated)'));
-    out.push(table(['collection', 'source', 'position', 'reason'], r.setAside.map((s) => [s.collection, s.source, s.index, s.reason])));
+    out.push(table(['collection', 'source', 'position', 'reason'], capped(r.setAside, 'set-aside records', out).map((s) => [s.collection, s.source, s.index, s.reason])));
   }
   if (r.fidelity.length > 0) {
     out.push('', style.bold('type fidelity (values kept as they were)'));
-    out.push(table(['collection', 'id', 'field', 'problem'], r.fidelity.map((f) => [f.collection, f.clientId, f.field, f.problem])));
+    out.push(table(['collection', 'id', 'field', 'problem'], capped(r.fidelity, 'fidelity issues', out).map((f) => [f.collection, f.clientId, f.field, f.problem])));
   }
   if (r.timestampDecisions.length > 0) {
     out.push('', style.bold('timestamp normalisation (→ UTC ms)'));
@@ -82,7 +90,7 @@ export function renderMigrationText(r: MigrationReport, style: Paint, table: Tab
   const q = r.queue;
   out.push('', style.bold('sync_queue'));
   out.push(`${q.total} ops: ${Object.entries(q.byStatus).map(([k, v]) => `${v} ${k}`).join(', ') || 'none'}; ${q.backfilled} backfilled, ${q.superseded} superseded`);
-  for (const d of q.dead) out.push(`  dead ${d.id}: ${d.reason}`);
+  for (const d of capped(q.dead, 'dead ops', out)) out.push(`  dead ${d.id}: ${d.reason}`);
   if (r.cleanup.remove.length > 0 || r.cleanup.keep.length > 0) {
     out.push('', style.bold('key-value cleanup plan (printed, never run)'));
     for (const k of r.cleanup.remove) out.push(`  remove ${k.store} ${k.key} (${k.collections.join(', ')}): ${k.command}`);

@@ -60,7 +60,7 @@ export async function migrateSnapshot(opts: MigrateOptions): Promise<MigrationRe
       opts.hooks?.onPhase?.('verify');
       const check = checkOutput(temp, hasher, plan.digests);
       if (!check.ok) {
-        throw new SyncdocError(ExitCode.problems, `verification failed: digests differ for ${check.mismatched.join(', ') || '(none)'}; integrity_check: ${check.integrity}`, {
+        throw new SyncdocError(ExitCode.problems, `verification failed: digests differ for ${check.mismatched.join(', ') || '(no migration_log)'}`, {
           code: 'E_MIGRATE_VERIFY',
           subject: temp,
           hint: 'nothing was published; rerun with --verbose and report it',
