@@ -103,7 +103,7 @@ export function toReplayOptions(snapshot: string, opts: ReplayCliOptions, env: N
     backend: backend as BackendKind,
     ...(opts.url === undefined ? {} : { url: opts.url }),
     ...(opts.journal === undefined ? {} : { journal: opts.journal }),
-    batchSize: intFlag(opts.batch, '--batch', 100),
+    batchSize: intFlag(opts.batch, '--batch', 500),
     maxBatchBytes: intFlag(opts.maxBatchBytes, '--max-batch-bytes', 1024 * 1024, 256),
     concurrency: intFlag(opts.concurrency, '--concurrency', 4),
     dryRun: opts.dryRun === true,
@@ -335,7 +335,7 @@ export function register(program: Command): void {
     .option('--backend <kind>', 'local (embedded server unless --url) | http | convex')
     .option('--url <url>', 'backend URL (local server, http endpoint base, or Convex deployment)')
     .option('--journal <file>', 'replay journal (SQLite); default: one per outbox and backend under $SYNCDOC_HOME or ~/.local/state/syncdoc')
-    .option('--batch <n>', 'ops per request (default 100)')
+    .option('--batch <n>', 'ops per request (default 500, capped by the backend limit)')
     .option('--max-batch-bytes <n>', 'encoded bytes per request (default 1048576)')
     .option('--concurrency <n>', 'requests in flight at once, across different records (default 4)')
     .option('--dry-run', 'print the requests in order and send nothing')
