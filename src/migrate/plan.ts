@@ -5,6 +5,7 @@
  * the migration's timestamp is `--now` or the newest timestamp found in the inputs. Equal inputs
  * give an equal plan, which is what makes the written database byte-identical on every run.
  */
+import type { Finding } from '../findings.js';
 import type { RecordHasher } from '../integrity/index.js';
 import { mergeCollection, type MergedRecord, type RequiredOp } from './merge.js';
 import { planQueue, recordKey } from './queue.js';
@@ -93,6 +94,11 @@ export function planMigration(input: LegacyInput, opts: PlanOptions, hasher: Rec
     if (row.status === 'dead') c.opsDead++;
   }
 
+  const findings = [...input.findings, ...summaryFindings(counts, input, duplicates.length)];
+  const strayDead = queue.rows.filter((r) => r.status === 'dead' && counts[r.collection] === undefined).length;
+  if (strayDead > 0) {
+    findings.push({ code: 'MIGRATE_OPS_DEAD', severity: 'warn', message: `${strayDead} queue entr(ies) for collections this profile does not know kept as dead`, ref: '(unknown collection)' });
+  }
   const nowSource = opts.nowMs !== undefined ? 'option' : input.newestTimestamp !== null ? 'snapshot' : 'none';
   return {
     profile: input.profile,
@@ -113,8 +119,22 @@ export function planMigration(input: LegacyInput, opts: PlanOptions, hasher: Rec
     timestampDecisions: input.timestampDecisions,
     keyValueKeys: input.keyValueKeys,
     sources: input.sources,
-    findings: input.findings,
+    findings,
   };
+}
+
+/** One finding per collection and kind of problem; the per-record detail stays in the report. */
+function summaryFindings(counts: Record<string, CollectionCounts>, input: LegacyInput, duplicateCount: number): Finding[] {
+  const out: Finding[] = [];
+  for (const [collection, c] of Object.entries(counts)) {
+    const fidelity = input.fidelity.filter((f) => f.collection === collection).length;
+    if (c.setAside > 0) out.push({ code: 'MIGRATE_SET_ASIDE', severity: 'warn', message: `${c.setAside} source row(s) could not be records; kept in migration_log.report`, ref: collection });
+    if (fidelity > 0) out.push({ code: 'MIGRATE_TYPE_FIDELITY', severity: 'warn', message: `${fidelity} value(s) kept as they were or converted (see the type-fidelity section)`, ref: collection });
+    if (c.conflicts > 0) out.push({ code: 'MIGRATE_CONFLICT', severity: 'warn', message: `${c.conflicts} record(s) the rule could not decide: sync_status=conflict`, ref: collection });
+    if (c.opsDead > 0) out.push({ code: 'MIGRATE_OPS_DEAD', severity: 'warn', message: `${c.opsDead} queue entr(ies) kept as dead with the reason, never executed`, ref: collection });
+  }
+  if (duplicateCount > 0) out.push({ code: 'MIGRATE_DUPLICATES_MERGED', severity: 'info', message: `${duplicateCount} group(s) of duplicate copies inside one layer or sharing a server id were merged` });
+  return out;
 }
 
 function emptyCounts(): CollectionCounts {
