@@ -14,16 +14,8 @@ import type { Finding } from '../findings.js';
 import { isAndroidAsyncStorage, readAndroidAsyncStorage, readIosAsyncStorage, type AsyncStorageStore } from '../readers/asyncstorage.js';
 import { readMmkvInstance, type MmkvDecodeOptions, type MmkvInstance, type MmkvIntegrity } from '../readers/mmkv.js';
 import { openSqlite, type SqliteDb } from '../readers/sqlite-open.js';
-import type { DecodedCollection, JsonRecord } from '../readers/values-collections.js';
+import { summariseCollections, type CollectionSummary, type DecodedCollection, type JsonRecord } from '../readers/values-collections.js';
 import type { Snapshot } from '../snapshot/types.js';
-
-export interface KeyValueCollectionSummary {
-  name: string;
-  key: string;
-  path: string;
-  envelope: string;
-  records: number;
-}
 
 /** One MMKV instance or AsyncStorage store, as inspect lists it. */
 export interface KeyValueStoreSummary {
@@ -34,7 +26,7 @@ export interface KeyValueStoreSummary {
   /** MMKV only: CRC/size verdict and what MMKV would do on load. */
   integrity?: Pick<MmkvIntegrity, 'status' | 'crcOk' | 'sizeWithinFile' | 'onLoad'>;
   encrypted?: boolean;
-  collections: KeyValueCollectionSummary[];
+  collections: CollectionSummary[];
   /** Set when the store could not be decoded (encrypted without key, damaged beyond reading). */
   error?: string;
 }
@@ -142,10 +134,6 @@ function collect(s: { collections: DecodedCollection[]; findings: Finding[] }, s
   findings.push(...s.findings);
 }
 
-function collectionSummaries(collections: DecodedCollection[]): KeyValueCollectionSummary[] {
-  return collections.map((c) => ({ name: c.name, key: c.key, path: c.path, envelope: c.envelope, records: c.records.length }));
-}
-
 function mmkvSummary(inst: MmkvInstance): KeyValueStoreSummary {
   const { status, crcOk, sizeWithinFile, onLoad } = inst.integrity;
   return {
@@ -155,12 +143,12 @@ function mmkvSummary(inst: MmkvInstance): KeyValueStoreSummary {
     removedKeys: inst.removedKeys.length,
     integrity: { status, crcOk, sizeWithinFile, onLoad },
     encrypted: inst.meta.encrypted,
-    collections: collectionSummaries(inst.collections),
+    collections: summariseCollections(inst.collections),
   };
 }
 
 function asyncSummary(as: AsyncStorageStore, kind: KeyValueStoreSummary['kind']): KeyValueStoreSummary {
-  return { store: as.store, kind, keys: as.entries.length, collections: collectionSummaries(as.collections) };
+  return { store: as.store, kind, keys: as.entries.length, collections: summariseCollections(as.collections) };
 }
 
 // ---- comparison -------------------------------------------------------------------------------

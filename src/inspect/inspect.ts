@@ -9,6 +9,7 @@ import { hasErrors, sortFindings, type Finding } from '../findings.js';
 import { redactorFor } from '../privacy/redact.js';
 import { openSnapshot } from '../snapshot/open.js';
 import type { Snapshot, StoreRef } from '../snapshot/types.js';
+import { formatAge } from '../outbox/list.js';
 import { readOutbox } from '../outbox/read-outbox.js';
 import type { OutboxSnapshot } from '../outbox/types.js';
 import { messageOf } from '../readers/sqlite.js';
@@ -127,18 +128,4 @@ function queueFindings(store: string, q: QueueReport, findings: Finding[]): void
   if (q.failed > 0) {
     findings.push({ code: 'QUEUE_FAILED_OPS', severity: 'warn', message: `${q.failed} undelivered op(s) failed or carry an error`, store, ref: q.queue });
   }
-}
-
-/** `3d 4h`, `5h 12m`, `42s`: ages for people; JSON carries the exact ms. */
-export function formatAge(ms: number): string {
-  const neg = ms < 0;
-  let s = Math.floor(Math.abs(ms) / 1000);
-  const d = Math.floor(s / 86400);
-  s -= d * 86400;
-  const h = Math.floor(s / 3600);
-  s -= h * 3600;
-  const m = Math.floor(s / 60);
-  s -= m * 60;
-  const text = d > 0 ? `${d}d ${h}h` : h > 0 ? `${h}h ${m}m` : m > 0 ? `${m}m ${s}s` : `${s}s`;
-  return neg ? `-${text}` : text;
 }

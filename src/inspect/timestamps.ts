@@ -1,9 +1,10 @@
 /**
- * Timestamps in app data: which columns hold them and what unit they use. Apps store epoch
- * milliseconds, seconds, or REALs (WatermelonDB); everything here is normalised to ms. The newest
+ * Timestamps in app data: which columns hold event times. Apps store epoch milliseconds, seconds
+ * or REALs (WatermelonDB); values are normalised to ms by the outbox module's unit guess. The newest
  * one is the snapshot's notion of "now" for ages: syncdoc never compares data with the wall clock,
  * because a snapshot may be read months after it was pulled.
  */
+import { toMs } from '../outbox/timestamps.js';
 import type { SqliteDb } from '../readers/sqlite-open.js';
 import { quoteIdent, type SqliteSchema } from '../readers/sqlite.js';
 
@@ -15,12 +16,14 @@ const PLANNED_COLUMN = /(next|scheduled|expire|expiry|due|retry_after|retryAfter
 const MIN_MS = Date.UTC(2000, 0, 1);
 const MAX_MS = Date.UTC(2100, 0, 1);
 
-/** Epoch ms from a stored value in ms or seconds; null when it is not a plausible time. */
+/**
+ * Epoch ms from a stored number in s, ms or µs (the outbox module's unit guess); null when it is not a
+ * plausible device time (a `*_at` column holding 0 or a counter must not become "now").
+ */
 export function toEpochMs(value: unknown): number | null {
-  const n = typeof value === 'bigint' ? Number(value) : typeof value === 'number' ? value : NaN;
-  if (!Number.isFinite(n)) return null;
-  const ms = n >= MIN_MS ? n : n * 1000;
-  return ms >= MIN_MS && ms < MAX_MS ? Math.trunc(ms) : null;
+  if (typeof value !== 'number' && typeof value !== 'bigint') return null;
+  const ms = toMs(value);
+  return ms !== null && ms >= MIN_MS && ms < MAX_MS ? ms : null;
 }
 
 export function isEventTimeColumn(name: string): boolean {

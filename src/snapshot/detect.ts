@@ -94,8 +94,3 @@ export const MANIFEST_SNIFF_BYTES = 64 * 1024 * 1024;
 
 /** The entry that marks a zip as a Convex snapshot export. */
 export const CONVEX_EXPORT_MARKER = '_tables/documents.jsonl';
-
-/** The SQLite header's read/write versions (bytes 18, 19) are 2 in WAL mode. */
-export function sqliteHeaderSaysWal(head: Buffer): boolean {
-  return head.length >= 20 && head[18] === 2 && head[19] === 2;
-}

@@ -4,7 +4,7 @@
  * prints, so the two cannot disagree. Long key lists are shortened here only; JSON has them all.
  */
 import type { ChalkInstance } from 'chalk';
-import { formatAge } from '../../inspect/inspect.js';
+import { formatAge } from '../../outbox/list.js';
 import type { InspectReport, SqliteReport, StoreReport } from '../../inspect/report.js';
 import type { KeyValueStoreSummary } from '../../inspect/cross-layer.js';
 import { renderFindings, renderTable } from '../../output/style.js';
