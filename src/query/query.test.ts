@@ -7,7 +7,7 @@ import { runQuery } from './query.js';
 const TRIPLE = join(FIXTURES, 'snapshots', 'triple-layer-legacy');
 const ANDROID = join(FIXTURES, 'snapshots', 'asyncstorage-redux-persist-android');
 
-describe('query over a snapshot', () => {
+describe('query over a snapshot', { timeout: 60_000 }, () => {
   it('lists MMKV, collection and attached SQLite tables in _tables', async () => {
     const r = await runQuery(TRIPLE, 'SELECT name, kind, rows FROM _tables ORDER BY name');
     expect(r.rows).toEqual([
@@ -54,7 +54,7 @@ describe('query over a snapshot', () => {
   });
 });
 
-describe('syncdoc query (CLI)', () => {
+describe('syncdoc query (CLI)', { timeout: 60_000 }, () => {
   it('prints --json, leaves the snapshot byte-identical', async () => {
     const before = hashTree(TRIPLE);
     const res = await runCli(['query', TRIPLE, 'SELECT key FROM mmkv_default ORDER BY key LIMIT 2', '--json']);

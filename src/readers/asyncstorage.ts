@@ -12,7 +12,7 @@ import { dirname, join } from 'node:path';
 import { InputError } from '../errors.js';
 import type { Finding } from '../findings.js';
 import type { SqliteDb } from './sqlite-open.js';
-import { decodeJsonString, type DecodedCollection, type JsonEnvelope } from './values-collections.js';
+import { JsonValueCollector, type DecodedCollection, type JsonEnvelope, type JsonStore } from './values-collections.js';
 
 export type AsyncStoragePlatform = 'android' | 'ios';
 
@@ -25,13 +25,8 @@ export interface AsyncStorageEntry {
   json?: JsonEnvelope;
 }
 
-export interface AsyncStorageJsonStore {
-  key: string;
-  envelope: JsonEnvelope;
-  version?: number;
-  /** redux-persist: the slices (each decoded a second time); Zustand: the state; else the value. */
-  state: unknown;
-}
+/** redux-persist: the slices (each decoded a second time); Zustand: the state; else the value. */
+export type AsyncStorageJsonStore = JsonStore;
 
 export interface AsyncStorageStore {
   platform: AsyncStoragePlatform;
@@ -124,23 +119,14 @@ function decodeEntries(
   findings: Finding[],
 ): AsyncStorageStore {
   const entries: AsyncStorageEntry[] = [];
-  const collections: DecodedCollection[] = [];
-  const jsonStores: AsyncStorageJsonStore[] = [];
+  const json = new JsonValueCollector();
   for (const r of raw) {
     const entry: AsyncStorageEntry = { key: r.key, value: r.value, sizeBytes: Buffer.byteLength(r.value, 'utf8') };
     if (r.spillFile !== undefined) entry.spillFile = r.spillFile;
-    const decoded = decodeJsonString(r.key, r.value);
-    if (decoded !== undefined) {
-      if (decoded.state !== undefined) {
-        entry.json = decoded.envelope;
-        const js: AsyncStorageJsonStore = { key: r.key, envelope: decoded.envelope, state: decoded.state };
-        if (decoded.version !== undefined) js.version = decoded.version;
-        jsonStores.push(js);
-      }
-      collections.push(...decoded.collections);
-      for (const p of decoded.problems) findings.push({ code: p.code, severity: p.severity, message: p.message, store, ref: p.ref });
-    }
+    const envelope = json.add(r.key, r.value);
+    if (envelope !== undefined) entry.json = envelope;
     entries.push(entry);
   }
-  return { platform, store, entries, collections, jsonStores, findings };
+  for (const p of json.problems) findings.push({ code: p.code, severity: p.severity, message: p.message, store, ref: p.ref });
+  return { platform, store, entries, collections: json.collections, jsonStores: json.jsonStores, findings };
 }

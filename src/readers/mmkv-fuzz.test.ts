@@ -50,7 +50,7 @@ function flipBits(buf: Buffer, flips: Array<{ at: number; bit: number }>): Buffe
 
 const flipsArb = fc.array(fc.record({ at: fc.nat(), bit: fc.integer({ min: 0, max: 7 }) }), { minLength: 1, maxLength: 4 });
 
-describe('MMKV decoder under random damage', () => {
+describe('MMKV decoder under random damage', { timeout: 120_000 }, () => {
   for (const fx of fixtures) {
     const opts: MmkvDecodeOptions = fx.key === undefined ? { history: true } : { key: fx.key, history: true };
 

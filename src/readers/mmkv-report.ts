@@ -7,32 +7,12 @@
  */
 import { sortFindings, type Finding } from '../findings.js';
 import type { Redactor } from '../privacy/redact.js';
-import type { MmkvEntry, MmkvHistoryItem, MmkvInstance, MmkvIntegrity, MmkvMetaReport } from './mmkv.js';
+import type { MmkvInstance } from './mmkv.js';
+import { summariseCollections, type CollectionSummary } from './values-collections.js';
 import type { MmkvValue } from './values.js';
 
-export interface MmkvCollectionSummary {
-  key: string;
-  name: string;
-  path: string;
-  envelope: string;
-  version?: number;
-  idField: string;
-  records: number;
-  storedCount: number;
-}
-
-export interface MmkvInstanceReport {
-  verdict: 'ok' | 'damaged';
-  name: string;
-  store?: string;
-  meta: MmkvMetaReport;
-  integrity: MmkvIntegrity;
-  entries: MmkvEntry[];
-  removedKeys: string[];
-  collections: MmkvCollectionSummary[];
-  history?: MmkvHistoryItem[];
-  findings: Finding[];
-}
+/** An instance as reported: the decoded instance with collection summaries instead of records. */
+export type MmkvInstanceReport = Omit<MmkvInstance, 'collections' | 'jsonStores'> & { collections: CollectionSummary[] };
 
 export interface MmkvReport {
   verdict: 'ok' | 'damaged';
@@ -56,11 +36,7 @@ function instanceReport(inst: MmkvInstance, redactor: Redactor): MmkvInstanceRep
     integrity: inst.integrity,
     entries: inst.entries.map((e) => redactEntry(e, redactor)),
     removedKeys: inst.removedKeys,
-    collections: inst.collections.map((c) => {
-      const s: MmkvCollectionSummary = { key: c.key, name: c.name, path: c.path, envelope: c.envelope, idField: c.idField, records: c.records.length, storedCount: c.storedCount };
-      if (c.version !== undefined) s.version = c.version;
-      return s;
-    }),
+    collections: summariseCollections(inst.collections),
     findings: sortFindings(inst.findings),
   };
   if (inst.store !== undefined) out.store = inst.store;

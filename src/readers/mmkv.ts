@@ -15,7 +15,7 @@ import { decodeText, escapeBytes, type TextEncoding } from './mmkv-bytes.js';
 import { aesCandidates, decryptMmkvRegion, effectiveMmkvKey, mmkvIv, type AesBits } from './mmkv-crypto.js';
 import { hasKeyExpiration, META_STRUCT_BYTES, parseMmkvMeta, type MmkvMeta } from './mmkv-meta.js';
 import { parseItems, type ParsedItems, type RawItem } from './mmkv-items.js';
-import { decodeJsonString, type DecodedCollection, type JsonEnvelope } from './values-collections.js';
+import { JsonValueCollector, type DecodedCollection, type JsonEnvelope, type JsonStore } from './values-collections.js';
 import { decodeMmkvValueAs, inferMmkvValue, type MmkvValue, type MmkvValueType, type TypedValue } from './values.js';
 
 export interface MmkvDecodeOptions {
@@ -115,12 +115,7 @@ export interface MmkvHistoryItem {
 }
 
 /** A JSON value of a live key, decoded (Zustand state, redux-persist slices or plain JSON). */
-export interface MmkvJsonStore {
-  key: string;
-  envelope: JsonEnvelope;
-  version?: number;
-  state: unknown;
-}
+export type MmkvJsonStore = JsonStore;
 
 export interface MmkvInstance {
   name: string;
@@ -276,8 +271,7 @@ export function readMmkvInstance(data: Uint8Array, crcFile: Uint8Array | undefin
   };
 
   const entries: MmkvEntry[] = [];
-  const collections: DecodedCollection[] = [];
-  const jsonStores: MmkvJsonStore[] = [];
+  const json = new JsonValueCollector();
   const overrides = opts.as ?? {};
   const nowSec = opts.nowMs === undefined ? undefined : Math.floor(opts.nowMs / 1000);
   const expired: string[] = [];
@@ -314,21 +308,13 @@ export function readMmkvInstance(data: Uint8Array, crcFile: Uint8Array | undefin
     if (typed.alternatives !== undefined && !override) entry.alternatives = typed.alternatives;
     if (override) entry.override = true;
     if (typed.type === 'string' && typeof typed.value === 'string') {
-      const decoded = decodeJsonString(dk.key, typed.value);
-      if (decoded !== undefined) {
-        if (decoded.state !== undefined) {
-          entry.json = decoded.envelope;
-          const js: MmkvJsonStore = { key: dk.key, envelope: decoded.envelope, state: decoded.state };
-          if (decoded.version !== undefined) js.version = decoded.version;
-          jsonStores.push(js);
-        }
-        collections.push(...decoded.collections);
-        for (const p of decoded.problems) add(p.code, p.severity, p.message, p.ref);
-      }
+      const envelope = json.add(dk.key, typed.value);
+      if (envelope !== undefined) entry.json = envelope;
     }
     if (expireAt !== null && expireAt !== 0 && nowSec !== undefined && expireAt <= nowSec) expired.push(dk.key);
     entries.push(entry);
   }
+  for (const p of json.problems) add(p.code, p.severity, p.message, p.ref);
   if (expired.length > 0) {
     add('MMKV_KEY_EXPIRED', 'info', `${expired.length} key(s) past their expiry stamp, still in the file (MMKV drops them when read or at the next write-back): ${expired.join(', ')}`);
   }
@@ -416,8 +402,8 @@ export function readMmkvInstance(data: Uint8Array, crcFile: Uint8Array | undefin
     integrity,
     entries,
     removedKeys,
-    collections,
-    jsonStores,
+    collections: json.collections,
+    jsonStores: json.jsonStores,
     findings,
     verdict: findings.some((f) => f.severity === 'error') ? 'damaged' : 'ok',
   };

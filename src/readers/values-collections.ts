@@ -195,3 +195,54 @@ function makeCollection(
   const base = { key, path, name, envelope, idField, records, storedCount: items.length };
   return version === undefined ? base : { ...base, version };
 }
+
+/** A JSON value of a live key, decoded (Zustand state, redux-persist slices or plain JSON). */
+export interface JsonStore {
+  key: string;
+  envelope: JsonEnvelope;
+  version?: number;
+  state: unknown;
+}
+
+/**
+ * Gathers what the string values of one store decode to: the JSON stores, their collections and
+ * the problems, so every reader (MMKV, AsyncStorage) decodes values the same way.
+ */
+export class JsonValueCollector {
+  readonly jsonStores: JsonStore[] = [];
+  readonly collections: DecodedCollection[] = [];
+  readonly problems: ValueProblem[] = [];
+
+  /** Decodes one value; returns its envelope when it is JSON holding a state, else undefined. */
+  add(key: string, text: string): JsonEnvelope | undefined {
+    const decoded = decodeJsonString(key, text);
+    if (decoded === undefined) return undefined;
+    this.collections.push(...decoded.collections);
+    this.problems.push(...decoded.problems);
+    if (decoded.state === undefined) return undefined;
+    const js: JsonStore = { key, envelope: decoded.envelope, state: decoded.state };
+    if (decoded.version !== undefined) js.version = decoded.version;
+    this.jsonStores.push(js);
+    return decoded.envelope;
+  }
+}
+
+/** A collection without its records: what reports list. */
+export interface CollectionSummary {
+  key: string;
+  name: string;
+  path: string;
+  envelope: JsonEnvelope;
+  version?: number;
+  idField: string;
+  records: number;
+  storedCount: number;
+}
+
+export function summariseCollections(collections: DecodedCollection[]): CollectionSummary[] {
+  return collections.map((c) => {
+    const s: CollectionSummary = { key: c.key, name: c.name, path: c.path, envelope: c.envelope, idField: c.idField, records: c.records.length, storedCount: c.storedCount };
+    if (c.version !== undefined) s.version = c.version;
+    return s;
+  });
+}

@@ -17,7 +17,7 @@ beforeAll(() => {
   dir = copyFixture('mmkv');
 });
 
-describe('syncdoc mmkv', () => {
+describe('syncdoc mmkv', { timeout: 60_000 }, () => {
   it('--json prints meta, entries (rawHex exact), removedKeys and findings; inputs stay byte-identical', async () => {
     const before = hashTree(dir);
     const res = await runCli(['mmkv', join(dir, 'overwrites'), '--json']);
