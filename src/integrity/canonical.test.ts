@@ -76,7 +76,8 @@ describe('row encoder', () => {
     { field: 'value', kind: 'real' },
   ];
 
-  it('gives exactly canonicalRecord(rowToRecord(row)) for any row', () => {
+  it.each(['value', 'typed'] as const)('gives exactly canonicalRecord(rowToRecord(row)) for any row (%s numbers)', (numbers) => {
+    const rules = resolveRules({ numbers });
     const encode = compileRowEncoder(specs, rules);
     const cell = fc.oneof(
       fc.constant(null),
@@ -85,14 +86,16 @@ describe('row encoder', () => {
       fc.double(),
       fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n }),
       fc.constantFrom('["a","b"]', '{"z":1,"a":null}', 'not json', '0', '1'),
-      fc.constantFrom(0, 1),
+      fc.constantFrom(0, 1, -0, 1741817018104, 1741817018),
+      fc.array(fc.oneof(fc.string(), fc.integer(), fc.constant(null), fc.constant(-0)), { maxLength: 4 }).map((a) => JSON.stringify(a)),
+      fc.jsonValue().map((v) => JSON.stringify(v)),
     );
     fc.assert(
       fc.property(fc.uuid(), fc.array(cell, { minLength: specs.length, maxLength: specs.length }), (id, cells) => {
         const row = [id, ...cells];
         expect(encode(row)).toBe(canonicalRecord(rowToRecord(specs, row), rules));
       }),
-      { numRuns: 500 },
+      { numRuns: 1000 },
     );
   });
 

@@ -57,30 +57,44 @@ export function compileRowEncoder(specs: readonly FieldSpec[], rules: CanonicalR
   plan.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   const n = plan.length;
   const prefixes = plan.map((p) => encodeString(p.key) + ':');
+  const commaPrefixes = prefixes.map((p) => ',' + p);
   const indexes = Int32Array.from(plan.map((p) => p.index));
   const kinds = plan.map((p) => p.kind);
   const stamps = plan.map((p) => p.timestamp);
   const nullIsAbsent = rules.nullIsAbsent;
+  const byValue = !rules.typedNumbers;
   return (row) => {
     let s = '{';
     let first = true;
     for (let i = 0; i < n; i++) {
       const raw = row[indexes[i]!];
       const kind = kinds[i]!;
-      const v = kind === 'json' || kind === 'boolean' ? convertColumnValue(kind, raw) : raw;
-      if (v === undefined || (v === null && nullIsAbsent)) continue;
-      const text =
-        typeof v === 'string' && !stamps[i]
-          ? encodeString(v)
-          : stamps[i]
-            ? encodeTimestamp(v, rules)
-            : encodeValue(v, rules);
-      s += (first ? '' : ',') + prefixes[i]! + text;
-      first = false;
+      let text: string;
+      // Fast paths (hot loop): each gives exactly what the general path below would.
+      if (typeof raw === 'number' && byValue && kind !== 'boolean' && Number.isSafeInteger(raw) && (!stamps[i] || raw >= 1e11 || raw <= -1e11)) {
+        text = '' + raw;
+      } else if (kind === 'json' && byValue && typeof raw === 'string' && CANONICAL_JSON_ARRAY.test(raw)) {
+        text = raw;
+      } else {
+        const v = kind === 'json' || kind === 'boolean' ? convertColumnValue(kind, raw) : raw;
+        if (v === undefined || (v === null && nullIsAbsent)) continue;
+        text = typeof v === 'string' && !stamps[i] ? encodeString(v) : stamps[i] ? encodeTimestamp(v, rules) : encodeValue(v, rules);
+      }
+      if (first) {
+        s += prefixes[i]! + text;
+        first = false;
+      } else s += commaPrefixes[i]! + text;
     }
     return s + '}';
   };
 }
+
+/**
+ * JSON text that is already in canonical form: an array (no spaces) of printable-ASCII strings
+ * without escapes and of small integers. Such text is its own canonical encoding, so the hot
+ * loop can skip parsing it (tags columns are mostly this).
+ */
+const CANONICAL_JSON_ARRAY = /^\[(?:(?:"[\x20\x21\x23-\x5b\x5d-\x7e]*"|(?:0|-?[1-9]\d{0,14}))(?:,(?:"[\x20\x21\x23-\x5b\x5d-\x7e]*"|(?:0|-?[1-9]\d{0,14})))*)?\]$/;
 
 /** The logical record of a raw row (same layout as for `compileRowEncoder`). */
 export function rowToRecord(specs: readonly FieldSpec[], row: readonly unknown[]): LogicalRecord {

@@ -1,0 +1,166 @@
+/**
+ * Benchmark for `syncdoc verify`: digest a 1M-row unified `moods` table, beside a bare
+ * better-sqlite3 scan of the same table and `sqlite3 <db> .sha3sum` (when the sqlite3 CLI is
+ * installed), all in the same run; then verify two copies of the database against `.sha3sum` of
+ * both. The database is generated in a child process so this process's peak RSS is the scan's and
+ * the comparison's alone. Figures are printed as ratios; nothing is asserted.
+ */
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, statSync } from 'node:fs';
+import { availableParallelism, loadavg } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import Database from 'better-sqlite3';
+import { compareSources, comparisonContext, createPool } from '../integrity/compare.js';
+import { openRecordSource } from '../integrity/open-source.js';
+import { createRecordHasher } from '../integrity/record-hash.js';
+import { applyUnifiedSchema } from '../schema/index.js';
+import { makeTempDir } from '../snapshot/temp.js';
+
+const ROWS = Number(process.env['SYNCDOC_BENCH_ROWS'] ?? 1_000_000);
+const MOODS = ['calm', 'happy', 'sad', 'tired', 'anxious', 'grateful', 'energetic'];
+const WORDS = ['walk', 'slept', 'friend', 'work', 'rainy', 'focus', 'good', 'long', 'day', 'again', 'café', 'win'];
+
+/** Deterministic rows (a small LCG, no Math.random), so every run digests the same data. */
+function generate(path: string, rows: number): void {
+  const db = new Database(path);
+  db.pragma('journal_mode = OFF');
+  db.pragma('synchronous = OFF');
+  applyUnifiedSchema(db);
+  const insert = db.prepare(
+    `INSERT INTO moods (client_id, server_id, user_id, mood, rating, note, tags, created_at, updated_at, deleted_at, version, sync_status, row_checksum)
+     VALUES (?, ?, 'u_1', ?, ?, ?, ?, ?, ?, ?, ?, 'synced', '')`,
+  );
+  let s = 12345;
+  const next = (n: number): number => {
+    s = (Math.imul(s, 1103515245) + 12345) >>> 0;
+    return s % n;
+  };
+  const hex = (n: number, len: number): string => n.toString(16).padStart(len, '0');
+  db.transaction(() => {
+    for (let i = 0; i < rows; i++) {
+      const id = `${hex(i, 8)}-${hex(next(65536), 4)}-4${hex(next(4096), 3)}-a${hex(next(4096), 3)}-${hex(next(2 ** 24), 6)}${hex(i, 6)}`;
+      const note = Array.from({ length: 3 + next(8) }, () => WORDS[next(WORDS.length)]).join(' ');
+      const tags = JSON.stringify(Array.from({ length: next(3) }, () => WORDS[next(WORDS.length)]));
+      const created = 1_730_000_000_000 + i * 1000;
+      insert.run(id, `j9${hex(i, 30)}`, MOODS[next(MOODS.length)], 1 + next(5), note, tags, created, created + next(1e6), next(50) === 0 ? created + 2e6 : null, 1 + next(3));
+    }
+  })();
+  db.close();
+}
+
+interface Timing {
+  wallS: number;
+  /** CPU seconds (user + system) of this process, worker threads included, or of the child. */
+  cpuS: number;
+}
+
+async function measure(fn: () => void | Promise<void>): Promise<Timing> {
+  const c = process.cpuUsage();
+  const t = process.hrtime.bigint();
+  await fn();
+  const u = process.cpuUsage(c);
+  return { wallS: Number(process.hrtime.bigint() - t) / 1e9, cpuS: (u.user + u.system) / 1e6 };
+}
+
+const rate = (rows: number, s: number): string => `${Math.round(rows / s).toLocaleString('en-US')} rows/s`;
+
+function line(label: string, t: Timing, rows: number, base?: Timing): void {
+  const ratio = base ? `  ${(t.wallS / base.wallS).toFixed(2)}× wall, ${(t.cpuS / base.cpuS).toFixed(2)}× cpu` : '';
+  process.stdout.write(`${label.padEnd(44)} ${t.wallS.toFixed(2).padStart(6)} s wall ${t.cpuS.toFixed(2).padStart(6)} s cpu  ${rate(rows, t.wallS).padStart(17)}${ratio}\n`);
+}
+
+/** `sqlite3 <db> ".sha3sum moods"`, timed with /usr/bin/time for its CPU; null without the CLI. */
+function sha3sum(path: string): Timing | null {
+  if (spawnSync('sqlite3', ['--version']).status !== 0) return null;
+  const timed = spawnSync('/usr/bin/time', ['-f', '%e %U %S', 'sqlite3', '-readonly', path, '.sha3sum moods'], { encoding: 'utf8' });
+  if (timed.status === 0) {
+    const [e, u, sy] = timed.stderr.trim().split('\n').pop()!.split(' ').map(Number);
+    return { wallS: e!, cpuS: u! + sy! };
+  }
+  const t = process.hrtime.bigint();
+  const r = spawnSync('sqlite3', ['-readonly', path, '.sha3sum moods']);
+  if (r.status !== 0) return null;
+  const wallS = Number(process.hrtime.bigint() - t) / 1e9;
+  return { wallS, cpuS: wallS };
+}
+
+export async function run(): Promise<void> {
+  const dir = makeTempDir('syncdoc-bench-verify-');
+  const a = join(dir, 'a.db');
+  const b = join(dir, 'b.db');
+  const gen = await measure(() => {
+    const child = spawnSync(process.execPath, [fileURLToPath(import.meta.url), '--generate', a, String(ROWS)], { stdio: 'inherit' });
+    if (child.status !== 0) throw new Error('generating the benchmark database failed');
+  });
+  copyFileSync(a, b);
+  process.stdout.write(
+    `${ROWS.toLocaleString('en-US')} rows in the unified moods table (${(statSync(a).size / 2 ** 20).toFixed(0)} MiB), generated in ${gen.wallS.toFixed(1)} s; ` +
+      `${availableParallelism()} cores; load average ${loadavg()[0]!.toFixed(1)} (other processes share the cores: compare ratios, not seconds)\n`,
+  );
+
+  const scan = await measure(() => {
+    const db = new Database(a, { readonly: true });
+    let n = 0;
+    for (const _row of db.prepare('SELECT client_id, user_id, mood, rating, note, tags, created_at, updated_at, deleted_at, version FROM moods').raw().iterate()) n++;
+    db.close();
+    if (n !== ROWS) throw new Error(`scan saw ${n} rows`);
+  });
+  const sha = sha3sum(a);
+  const hasher = await createRecordHasher();
+  const opened = await openRecordSource(a);
+  const digestWith = async (workers: number): Promise<Timing> => {
+    const pool = createPool(workers);
+    const ctx = { ...comparisonContext({}, false), hasher, ...(pool ? { pool } : {}) };
+    try {
+      return await measure(async () => {
+        const d = await opened.source.digest('moods', ctx);
+        if (d.count !== ROWS) throw new Error(`digest saw ${d.count} rows`);
+      });
+    } finally {
+      await pool?.close();
+    }
+  };
+  const one = await digestWith(1);
+  const both = await digestWith(availableParallelism());
+  await opened.source.close();
+
+  process.stdout.write('\ndigest of one copy (ratios against sqlite3 .sha3sum of the same table):\n');
+  line('bare better-sqlite3 raw scan (no hashing)', scan, ROWS, sha ?? undefined);
+  if (sha === null) process.stdout.write('sqlite3 .sha3sum: skipped, the sqlite3 CLI is not installed (apt-get install sqlite3)\n');
+  else line('sqlite3 <db> ".sha3sum moods"', sha, ROWS);
+  line('syncdoc digest, 1 thread', one, ROWS, sha ?? scan);
+  line(`syncdoc digest, ${availableParallelism()} worker threads`, both, ROWS, sha ?? scan);
+  process.stdout.write(`  syncdoc 1 thread vs the bare scan: ${(one.cpuS / scan.cpuS).toFixed(2)}× cpu\n`);
+
+  // Verify two copies end to end as the CLI does: open (private copies), digest both, compare.
+  let verdict = '';
+  let openT: Timing = { wallS: 0, cpuS: 0 };
+  const verify = await measure(async () => {
+    let sa: Awaited<ReturnType<typeof openRecordSource>> | undefined;
+    let sb: typeof sa;
+    openT = await measure(async () => {
+      sa = await openRecordSource(a);
+      sb = await openRecordSource(b);
+    });
+    try {
+      verdict = (await compareSources(sa!.source, sb!.source)).verdict;
+    } finally {
+      await sa?.source.close();
+      await sb?.source.close();
+    }
+  });
+  const shaA = sha3sum(a);
+  const shaB = sha3sum(b);
+  process.stdout.write('\nverify two copies (ratios against sqlite3 .sha3sum of both):\n');
+  const shaBoth = shaA && shaB ? { wallS: shaA.wallS + shaB.wallS, cpuS: shaA.cpuS + shaB.cpuS } : null;
+  if (shaBoth) line('sqlite3 .sha3sum of a, then of b', shaBoth, 2 * ROWS);
+  line(`syncdoc verify a b (${verdict})`, verify, 2 * ROWS, shaBoth ?? undefined);
+  line('  of which: private copies of a and b (+sha256)', openT, 2 * ROWS);
+  process.stdout.write(`peak RSS of this process (scans and verify; the database was generated in a child): ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB\n`);
+}
+
+// `node dist/bench/verify.js --generate <path> <rows>`: the child that builds the database.
+if (process.argv[2] === '--generate' && import.meta.url === `file://${process.argv[1]}`) {
+  generate(process.argv[3]!, Number(process.argv[4]));
+}
