@@ -1,10 +1,12 @@
 // One test per fixture folder: `syncdoc inspect --json` (the built binary) against the fixture's
 // truth.json — stores with size and sha256, flavours, table counts, queue depths, WAL-only rows,
 // the missing-WAL warning — run on a copy whose bytes are hashed before and after.
-import { readFileSync } from 'node:fs';
+import Database from 'better-sqlite3';
+import { createHash } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { copyFixture, FIXTURES, hashTree, runCli } from '../test-support/cli.js';
+import { copyFixture, FIXTURES, hashTree, runCli, scratchDir } from '../test-support/cli.js';
 import type { InspectReport, QueueReport, StoreReport } from './report.js';
 
 interface Truth {
@@ -213,6 +215,36 @@ describe('inspect --json against truth.json', () => {
       const q = queueOf(report, 'databases/RKStorage', `persist:root/${slice}.syncQueue`);
       expect(q.total).toBe(count);
       expectQueueMatches(report, q, truth, entries, 'timestamp');
+    }
+  });
+});
+
+describe('iOS AsyncStorage, built from the Android fixture', () => {
+  it('manifest.json + md5 side files give the same redux-persist queues as RKStorage', async () => {
+    const truth = truthOf('asyncstorage-redux-persist-android');
+    const src = new Database(join(FIXTURES, 'snapshots', 'asyncstorage-redux-persist-android', 'databases', 'RKStorage'), { readonly: true, fileMustExist: true });
+    const rows = src.prepare('SELECT key, value FROM catalystLocalStorage').all() as Array<{ key: string; value: string }>;
+    src.close();
+    const dir = scratchDir();
+    const folder = join(dir, 'Library', 'Application Support', 'com.example.app', 'RCTAsyncLocalStorage_V1');
+    mkdirSync(folder, { recursive: true });
+    const manifest: Record<string, string | null> = {};
+    for (const { key, value } of rows) {
+      // RCTAsyncLocalStorage keeps values over 1024 bytes in a file named by the key's md5
+      if (value.length > 1024) {
+        manifest[key] = null;
+        writeFileSync(join(folder, createHash('md5').update(key).digest('hex')), value);
+      } else manifest[key] = value;
+    }
+    writeFileSync(join(folder, 'manifest.json'), JSON.stringify(manifest));
+    const res = await runCli(['inspect', dir, '--json']);
+    expect(res.code, res.stderr).toBe(0);
+    const report = JSON.parse(res.stdout) as InspectReport;
+    const path = 'Library/Application Support/com.example.app/RCTAsyncLocalStorage_V1/manifest.json';
+    expect(report.stores.map((s) => [s.kind, s.path])).toEqual([['asyncstorage-ios', path]]);
+    const slices = truth.outbox as unknown as Record<string, { count: number; entries: Array<Record<string, unknown>> }>;
+    for (const [slice, { entries }] of Object.entries(slices)) {
+      expectQueueMatches(report, queueOf(report, path, `persist:root/${slice}.syncQueue`), truth, entries, 'timestamp');
     }
   });
 });

@@ -3,7 +3,7 @@
 // refused; the extraction cap holds; the user's files are never modified and temp folders go away.
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync, cpSync } from 'node:fs';
 import { createHash } from 'node:crypto';
-import { join, relative } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../errors.js';
 import { inspectSnapshot } from '../inspect/inspect.js';
@@ -85,9 +85,11 @@ describe('folders and single files', () => {
       expect(s.stores).toHaveLength(1);
       const store = s.stores[0];
       expect(store).toMatchObject({ kind: 'asyncstorage-ios', path: 'Documents/RCTAsyncLocalStorage_V1/manifest.json' });
-      expect(readdirSync(store?.localPath ?? '').sort()).toEqual([md5, 'manifest.json'].sort());
-      expect(readFileSync(join(store?.localPath ?? '', md5), 'utf8')).toBe(big);
-      expect(store?.companions.manifest).toBe(join(store?.localPath ?? '', 'manifest.json'));
+      const folder = dirname(store?.localPath ?? '');
+      expect(readdirSync(folder).sort()).toEqual([md5, 'manifest.json'].sort());
+      expect(readFileSync(join(folder, md5), 'utf8')).toBe(big);
+      expect(store?.localPath).toBe(join(folder, 'manifest.json'));
+      expect(store?.companions.manifest).toBe(store?.localPath);
     });
   });
 

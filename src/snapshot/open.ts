@@ -254,20 +254,8 @@ async function materialise(file: WalkedFile, detected: Detected, copyTo: string 
     companions[role] = (await place(c)).path;
   }
   for (const f of detected.extra) await place(f);
-  if (detected.kind === 'asyncstorage-ios') {
-    // the store is the manifest's folder; its hash and size are the manifest's
-    const manifest = await place(file);
-    companions.manifest = manifest.path;
-    return {
-      kind: detected.kind,
-      path: file.rel,
-      localPath: dirname(manifest.path),
-      sizeBytes: manifest.sizeBytes,
-      sha256: manifest.sha256,
-      companions,
-    };
-  }
   const main = await place(file);
+  if (detected.kind === 'asyncstorage-ios') companions.manifest = main.path;
   return { kind: detected.kind, path: file.rel, localPath: main.path, sizeBytes: main.sizeBytes, sha256: main.sha256, companions };
 }
 

@@ -15,8 +15,9 @@ export interface StoreRef {
    */
   path: string;
   /**
-   * Absolute path of syncdoc's private copy (never the user's file). For `asyncstorage-ios` it is the
-   * copied folder (manifest.json plus the md5-named side files of large values).
+   * Absolute path of syncdoc's private copy of the store file (never the user's file). For
+   * `asyncstorage-ios` it is the copied manifest.json; the md5-named side files of large values are
+   * copied beside it.
    */
   localPath: string;
   /** Size and sha256 of the original (equal to the copy's); for `asyncstorage-ios`, of manifest.json. */
