@@ -1,9 +1,10 @@
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openSnapshot } from '../snapshot/open.js';
 import type { Snapshot } from '../snapshot/types.js';
-import { copyFixture, FIXTURES, hashTree } from '../test-support/cli.js';
+import { copyFixture, FIXTURES, hashTree, scratchDir } from '../test-support/cli.js';
 import { openOps, readOutbox } from './read-outbox.js';
 
 type Truth = { outbox: Record<string, unknown> };
@@ -122,3 +123,25 @@ function readTruth(name: string): Record<string, unknown> {
 function truthEntry(name: string, id: string): unknown {
   return (readTruth(name).outbox as { entries: Array<{ id: string }> }).entries.find((e) => e.id === id);
 }
+
+describe('readOutbox on iOS AsyncStorage', () => {
+  it('reads a redux-persist syncQueue from manifest.json, including a value spilled to its md5 file', async () => {
+    const root = join(scratchDir(), 'RCTAsyncLocalStorage_V1');
+    mkdirSync(root, { recursive: true });
+    const slice = {
+      items: [{ id: 'n1', text: 'hello', syncMetadata: { isDirty: true, syncStatus: 'pending' } }],
+      syncQueue: [{ id: 'q1', entityType: 'note', entityId: 'n1', action: 'CREATE', data: { id: 'n1', text: 'hello' }, timestamp: 1741000000000, retryCount: 1, maxRetries: 3 }],
+    };
+    const persist = JSON.stringify({ notes: JSON.stringify(slice), _persist: JSON.stringify({ version: -1 }) });
+    // values over 1 KiB live in a side file named by the md5 of the key; test that path too
+    writeFileSync(join(root, createHash('md5').update('persist:root').digest('hex')), persist);
+    writeFileSync(join(root, 'manifest.json'), JSON.stringify({ 'persist:root': null, '@app/device_id': 'ios-device-1' }));
+    const snap = await openSnapshot(root);
+    opened.push(snap);
+    const outbox = readOutbox(snap);
+    expect(outbox.queues.map((q) => q.shape)).toEqual(['redux-persist']);
+    expect(outbox.ops).toHaveLength(1);
+    expect(outbox.ops[0]).toMatchObject({ id: 'q1', op: 'create', recordId: 'n1', collection: 'note', attempts: 1, maxAttempts: 3, deviceId: 'ios-device-1' });
+    expect(outbox.records[0]).toMatchObject({ recordId: 'n1', dirty: true });
+  });
+});

@@ -235,6 +235,9 @@ export async function runReplay(options: ReplayCommandOptions, globals: GlobalOp
   const logger = createLogger(globals);
   const redactor = redactorFor(globals.redact);
   return withOutbox(options.snapshot, globals, async (outbox) => {
+    for (const q of outbox.queues.filter((x) => x.walMissing)) {
+      logger.warn(`${q.store} is in WAL mode but its -wal is missing: ${q.queue} may hold ops already sent or miss newer ones (see \`syncdoc outbox lint\`)`);
+    }
     const spinner = await logger.spinner('replaying');
     let report: ReplayReport;
     try {
