@@ -12,6 +12,7 @@ import { randomUUID } from 'node:crypto';
 import { convexTest } from 'convex-test';
 import { convexToJson, getConvexSize, jsonToConvex } from '../convex.js';
 import { readBodyCapped, sendJson } from '../http-io.js';
+import { accelerateConvexTestIndexes } from './convex-test-index.js';
 
 /** Convex's limits (convex-backend crates/common/src/knobs.rs, crates/value). */
 export const CONVEX_LIMITS = {
@@ -25,6 +26,8 @@ export interface ConvexTestServer {
   url: string;
   /** The convex-test instance, to inspect tables directly (`t.run(ctx => …)`). */
   t: ReturnType<typeof convexTest>;
+  /** Whether index lookups are hash-accelerated (see ConvexTestServerOptions). */
+  accelerated: boolean;
   /** Requests seen per endpoint path, e.g. `/api/mutation`. */
   requests: Map<string, number>;
   close(): Promise<void>;
@@ -90,10 +93,20 @@ function identityFrom(header: string | undefined): Record<string, unknown> | und
   return JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as Record<string, unknown>;
 }
 
-export async function startConvexTestServer(options: { port?: number } = {}): Promise<ConvexTestServer> {
+export interface ConvexTestServerOptions {
+  port?: number;
+  /**
+   * Hash-index equality lookups in convex-test's fake database (convex-test-index.ts): same
+   * results, no full scans, so thousands of ops stay fast. Default true.
+   */
+  accelerate?: boolean;
+}
+
+export async function startConvexTestServer(options: ConvexTestServerOptions = {}): Promise<ConvexTestServer> {
   const { schema, modules } = await loadReferenceModule();
   // transactionLimits: true makes convex-test enforce Convex's per-transaction read/write limits.
   const t = convexTest({ schema: schema as Parameters<typeof convexTest>[0] & object, modules, transactionLimits: true } as never) as ReturnType<typeof convexTest>;
+  const accelerated = options.accelerate === false ? false : await accelerateConvexTestIndexes(t);
   const requests = new Map<string, number>();
 
   const call = async (kind: 'mutation' | 'query', path: string, args: Record<string, unknown>, auth: string | undefined): Promise<unknown> => {
@@ -151,6 +164,7 @@ export async function startConvexTestServer(options: { port?: number } = {}): Pr
   return {
     url: `http://127.0.0.1:${port}`,
     t,
+    accelerated,
     requests,
     close: () =>
       new Promise<void>((resolve) => {
