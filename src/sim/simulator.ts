@@ -197,15 +197,27 @@ export function simulate(scenario: Scenario, variant: AlgorithmVariant, seed: bi
   const partitions = activeFaults('partition') as Array<Extract<FaultSpec, { kind: 'partition' }>>;
   const offlines = activeFaults('offline') as Array<Extract<FaultSpec, { kind: 'offline' }>>;
   const dropResponses = activeFaults('drop-responses') as Array<Extract<FaultSpec, { kind: 'drop-responses' }>>;
-  const isOffline = (node: Node): boolean => faultsOn && offlines.some((f) => f.device === node.id && now >= f.from && now < f.until);
-  const separated = (a: Node, b: Node): boolean =>
-    faultsOn &&
-    partitions.some((p) => {
-      if (now < p.from || now >= p.until) return false;
-      const ga = p.groups.findIndex((g) => g.includes(a.id));
-      const gb = p.groups.findIndex((g) => g.includes(b.id));
-      return ga >= 0 && gb >= 0 && ga !== gb;
-    });
+  // Per node, precomputed once: its offline windows, its group in each partition (-1: in none),
+  // its drop-responses windows. The hot path (every message) then does no searching.
+  const offlineOf = nodes.map((n) => offlines.filter((f) => f.device === n.id));
+  const groupOf = nodes.map((n) => partitions.map((p) => p.groups.findIndex((g) => g.includes(n.id))));
+  const dropOf = nodes.map((n) => dropResponses.filter((f) => f.device === n.id));
+  const isOffline = (node: Node): boolean => {
+    if (!faultsOn) return false;
+    for (const f of offlineOf[node.idx]!) if (now >= f.from && now < f.until) return true;
+    return false;
+  };
+  const separated = (a: Node, b: Node): boolean => {
+    if (!faultsOn) return false;
+    const ga = groupOf[a.idx]!;
+    const gb = groupOf[b.idx]!;
+    for (let i = 0; i < partitions.length; i++) {
+      const p = partitions[i]!;
+      if (now < p.from || now >= p.until) continue;
+      if (ga[i]! >= 0 && gb[i]! >= 0 && ga[i] !== gb[i]) return true;
+    }
+    return false;
+  };
 
   // ---- network
   const lastDelivery = new Map<number, number>();
@@ -218,7 +230,7 @@ export function simulate(scenario: Scenario, variant: AlgorithmVariant, seed: bi
       else if (isOffline(from) || isOffline(to)) drop = 'offline';
       else if (
         (kind === 'push-ack' || kind === 'pull-resp' || kind === 'web-ack') &&
-        dropResponses.some((f) => f.device === to.id && now >= f.from && now < f.until && faultRng.chance(f.ratio))
+        dropOf[to.idx]!.some((f) => now >= f.from && now < f.until && faultRng.chance(f.ratio))
       ) drop = 'lost-ack';
       else if (netRng.chance(scenario.network.lossRatio)) drop = 'loss';
       else if (netRng.chance(scenario.network.duplicateRatio)) copies = 2;
@@ -480,6 +492,7 @@ export function simulate(scenario: Scenario, variant: AlgorithmVariant, seed: bi
   };
 
   // ---- schedule the run
+  const opNode = ops.map((op) => nodeIndex.get(op.device)!);
   ops.forEach((op, i) => queue.push(op.at, { k: 0, op: i }));
   for (const d of devices) scheduleTick(d, d.rng.between(1, scenario.syncIntervalMs));
   for (const f of scenario.faults) {
@@ -499,7 +512,7 @@ export function simulate(scenario: Scenario, variant: AlgorithmVariant, seed: bi
       case 0: {
         const op = ops[ev.op]!;
         nextOp = ev.op + 1;
-        const node = nodes[nodeIndex.get(op.device)!]!;
+        const node = nodes[opNode[ev.op]!]!;
         if (node.kind === 'web') webOp(node, op);
         else userOp(node, op);
         break;
