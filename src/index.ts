@@ -28,3 +28,25 @@ export { readAndroidAsyncStorage, readIosAsyncStorage, isAndroidAsyncStorage, ty
 export { BackendTransportError, type Backend, type PushOp, type PushResult, type Change, type PullPage, type TransportErrorDetails } from './backends/types.js';
 export { openBackend, type BackendSpec, type OpenedBackend } from './backends/open.js';
 export { startLocalServer, type LocalServer, type LocalServerOptions } from './backends/local/server.js';
+export {
+  canonicalRecord,
+  resolveRules,
+  SYNC_ONLY_FIELDS,
+  createRecordHasher,
+  rowChecksum,
+  checksumAlgorithm,
+  digestRecords,
+  DigestAccumulator,
+  BUCKET_COUNT,
+  diffFields,
+  type CanonicalOptions,
+  type LogicalRecord,
+  type HashAlgorithm,
+  type RecordHasher,
+  type CollectionDigest,
+  type FieldDifference,
+} from './integrity/index.js';
+export { openRecordSource, type OpenedSource } from './integrity/open-source.js';
+export { compareSources, type CompareOptions, type CompareReport, type Difference } from './integrity/compare.js';
+export { checkSource, type CheckReport } from './integrity/checks.js';
+export { openConvexExport, isConvexExport, type ConvexExport, type ConvexDocument, type ConvexValue } from './readers/convex-export.js';
