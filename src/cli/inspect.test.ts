@@ -2,13 +2,14 @@
 // end-to-end runs of the built binary on good and bad inputs, asserting exit code, stdout and
 // stderr separately. Bad inputs run with TMPDIR pointed at an empty folder, which must be empty
 // again afterwards: nothing is left behind, and nothing is written anywhere else.
-import { copyFileSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { copyFileSync, mkdirSync, readdirSync, readFileSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CommanderError } from 'commander';
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../errors.js';
 import { writeZip } from '../snapshot/test-archives.js';
-import { FIXTURES, hashTree, runCli, scratchDir } from '../test-support/cli.js';
+import { BIN, FIXTURES, hashTree, runCli, scratchDir } from '../test-support/cli.js';
 import { toInspectOptions, type InspectCommandOptions } from './commands/inspect.js';
 import type { GlobalOptions } from './global-options.js';
 import { buildProgram } from './program.js';
@@ -267,5 +268,27 @@ describe('end to end', () => {
     const doc = JSON.parse(res.stdout) as { snapshot: { container: string }; stores: Array<{ path: string; companions: string[] }> };
     expect(doc.snapshot.container).toBe('file');
     expect(doc.stores).toEqual([expect.objectContaining({ path: 'tasks.db', companions: ['shm', 'wal'] })]);
+  });
+});
+
+describe('interrupted', () => {
+  it('Ctrl-C while copying a store: exit 130 and the temp folder is gone', async () => {
+    const dir = scratchDir();
+    const big = join(dir, 'big.db');
+    // a sparse 256 MiB "database": copying it takes long enough to be interrupted
+    writeFileSync(big, 'SQLite format 3\0');
+    truncateSync(big, 256 * 1024 * 1024);
+    const tmp = scratchDir('syncdoc-tmpdir-');
+    const child = spawn(process.execPath, [BIN, 'inspect', big], { env: { ...process.env, TMPDIR: tmp, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+    // wait until the private temp folder exists, then interrupt
+    for (let i = 0; i < 500 && readdirSync(tmp).length === 0; i++) await new Promise((r) => setTimeout(r, 10));
+    child.kill('SIGINT');
+    const code = await exited;
+    expect(code).toBe(130);
+    expect(stderr).toBe('error: interrupted\n');
+    expect(readdirSync(tmp)).toEqual([]);
   });
 });
