@@ -9,7 +9,7 @@ import { closeSync, fsyncSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
-import type { RecordHasher } from '../integrity/index.js';
+import { DigestAccumulator, hex64, type CollectionDigest, type RecordHasher } from '../integrity/index.js';
 import { applyUnifiedSchema } from '../schema/index.js';
 import { CollectionDigester, contentSelect, encoderOf, layoutOf, rowValues } from './rows.js';
 import type { MigrationPlan } from './types.js';
@@ -63,11 +63,15 @@ export function storedReport(plan: MigrationPlan): object {
   };
 }
 
-/** Writes the plan into `tempPath` (replacing any leftover there) and fsyncs it. */
-export function applyPlan(plan: MigrationPlan, tempPath: string, hooks: ApplyHooks = {}): void {
+/**
+ * Writes the plan into `tempPath` (replacing any leftover there) and fsyncs it. Returns the complete
+ * per-collection digests: the plan's, plus the bulk-copied rows digested as they were inserted.
+ */
+export function applyPlan(plan: MigrationPlan, tempPath: string, hasher: RecordHasher, hooks: ApplyHooks = {}): Record<string, string> {
   rmSync(tempPath, { force: true });
   rmSync(`${tempPath}-journal`, { force: true });
   const db = new Database(tempPath);
+  let complete: Record<string, string> = {};
   try {
     db.pragma('page_size = 4096');
     db.pragma('encoding = "UTF-8"');
@@ -77,9 +81,44 @@ export function applyPlan(plan: MigrationPlan, tempPath: string, hooks: ApplyHoo
     db.pragma('synchronous = OFF');
     applyUnifiedSchema(db);
     hooks.onStep?.('schema');
+    // ATTACH cannot run inside a transaction: every bulk source is attached first
+    const aliases = new Map<string, string>();
+    for (const b of plan.bulk) {
+      if (aliases.has(b.localPath)) continue;
+      const alias = `legacy${aliases.size}`;
+      db.prepare(`ATTACH DATABASE ? AS ${alias}`).run(b.localPath);
+      aliases.set(b.localPath, alias);
+    }
+    const bulkDigests = new Map<string, DigestAccumulator>();
+    const digests = (): Record<string, string> => {
+      const out: Record<string, string> = {};
+      for (const c of plan.collections) {
+        const planned = DigestAccumulator.fromDigest(JSON.parse(plan.digests[c]!) as CollectionDigest);
+        const extra = bulkDigests.get(c);
+        out[c] = JSON.stringify((extra === undefined ? planned : planned.merge(extra)).toDigest());
+      }
+      return out;
+    };
     const write = db.transaction(() => {
       for (const collection of plan.collections) {
         const layout = layoutOf(collection);
+        for (const b of plan.bulk.filter((x) => x.collection === collection)) {
+          const acc = bulkDigests.get(collection) ?? new DigestAccumulator();
+          bulkDigests.set(collection, acc);
+          const encode = encoderOf(layout);
+          // the checksum is computed from the values being inserted, and added to the digest
+          db.function('syncdoc_row_checksum', { varargs: true, deterministic: false }, (...args: unknown[]) => {
+            const id = String(args[0]);
+            const h = hasher.hash(encode(id, args.slice(1)));
+            acc.add(hasher.bucketOf(id), h);
+            return hex64(h);
+          });
+          const cols = layout.columns.map((c) => `"${c}"`).join(', ');
+          const exprs = [...b.exprs, `'synced'`, `syncdoc_row_checksum(${[b.idExpr, ...b.contentExprs].join(', ')})`];
+          db.prepare(
+            `INSERT INTO "${layout.table}" (${cols}) SELECT ${exprs.join(', ')} FROM ${aliases.get(b.localPath)}."${b.table.replace(/"/g, '""')}" WHERE coalesce((${b.condition}), 0) = 1 ORDER BY ${b.idExpr}`,
+          ).run(...b.params);
+        }
         const stmt = db.prepare(insertSql(layout.table, layout.columns));
         for (const r of plan.records) if (r.collection === collection) stmt.run(rowValues(layout, r));
       }
@@ -103,6 +142,7 @@ export function applyPlan(plan: MigrationPlan, tempPath: string, hooks: ApplyHoo
           r.createdAt,
         ]);
       }
+      complete = digests();
       const m = db.prepare(insertSql('sync_metadata', ['collection', 'cursor', 'last_sync_at', 'initial_sync_complete']));
       for (const s of plan.syncMeta) m.run([s.collection, s.cursor, s.lastSyncAt, s.initialSyncComplete ? 1 : 0]);
       db.prepare(
@@ -124,12 +164,13 @@ export function applyPlan(plan: MigrationPlan, tempPath: string, hooks: ApplyHoo
         plan.conflict,
         JSON.stringify(plan.sources),
         JSON.stringify(plan.counts),
-        JSON.stringify(plan.digests),
+        JSON.stringify(complete),
         JSON.stringify(storedReport(plan)),
         syncdocVersion(),
       ]);
     });
     write();
+    for (const alias of aliases.values()) db.exec(`DETACH DATABASE ${alias}`);
     hooks.onStep?.('rows');
   } finally {
     db.close();
@@ -140,6 +181,7 @@ export function applyPlan(plan: MigrationPlan, tempPath: string, hooks: ApplyHoo
   } finally {
     closeSync(fd);
   }
+  return complete;
 }
 
 export interface OutputCheck {

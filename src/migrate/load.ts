@@ -14,7 +14,9 @@ import type { Snapshot } from '../snapshot/types.js';
 import { NormaliseLog } from './normalise.js';
 import { fingerprintSnapshot } from './profiles/fingerprint.js';
 import { chooseProfile } from './profiles/index.js';
-import { readDeviceSource, readServerSources, StoreCache, type SourceSpec } from './profiles/sources.js';
+import { findStore, readDeviceSource, readServerSources, StoreCache, type SourceSpec } from './profiles/sources.js';
+import { generalWhere, planBulkCopy, type BulkCopy, type BulkExclusion } from './bulk.js';
+import { layoutOf } from './rows.js';
 import type { LegacyInput, SourceBatch, SourceFingerprint } from './types.js';
 
 export interface LoadOptions {
@@ -22,6 +24,8 @@ export interface LoadOptions {
   profile: string;
   /** A Convex export ZIP given with --server (else the one inside the snapshot, if any). */
   server?: string;
+  /** Copy qualifying device-only rows with INSERT … SELECT (default true; tests compare both paths). */
+  bulk?: boolean;
 }
 
 export interface LoadedLegacy {
@@ -37,15 +41,22 @@ export async function loadLegacy(snapshot: Snapshot, opts: LoadOptions): Promise
     const build = profile.build(fp, cache);
     const log = new NormaliseLog();
     const batches: SourceBatch[] = [];
+    const bulk: BulkCopy[] = [];
     const serverSpecs: Array<Extract<SourceSpec, { kind: 'convex' }>> = [];
+    const serverPath = opts.server ?? snapshot.stores.find((s) => s.kind === 'convex-export')?.localPath;
+    const outbox = readOutbox(snapshot);
+    const ops: OutboxOp[] = [...outbox.ops];
+    for (const e of build.extraOps) ops.push({ ...e, position: ops.length });
+    // key-value and server copies first: they decide which SQLite rows can be copied in bulk
+    const sqliteSpecs: Array<Extract<SourceSpec, { kind: 'sqlite' }>> = [];
     for (const spec of build.specs) {
       if (spec.kind === 'convex') serverSpecs.push(spec);
+      else if (spec.kind === 'sqlite') sqliteSpecs.push(spec);
       else batches.push(readDeviceSource(spec, cache, log));
     }
+    const serverCollections: string[] = [];
     const findings: Finding[] = [...snapshot.findings];
     const sources: SourceFingerprint[] = snapshot.stores.map((s) => ({ path: s.path, kind: s.kind, sha256: s.sha256, sizeBytes: s.sizeBytes }));
-    const serverPath = opts.server ?? snapshot.stores.find((s) => s.kind === 'convex-export')?.localPath;
-    const serverCollections: string[] = [];
     if (serverPath !== undefined && serverSpecs.length > 0) {
       const server = await readServerSources(serverPath, serverSpecs, log);
       batches.push(...server);
@@ -54,7 +65,26 @@ export async function loadLegacy(snapshot: Snapshot, opts: LoadOptions): Promise
         sources.push({ path: basename(opts.server), kind: 'convex-export', sha256: sha256File(opts.server), sizeBytes: statSync(opts.server).size });
       }
     }
-    const outbox = readOutbox(snapshot);
+    for (const spec of sqliteSpecs) {
+      const single = sqliteSpecs.filter((s) => s.collection === spec.collection).length === 1;
+      const plan =
+        opts.bulk !== false && single && !serverCollections.includes(spec.collection) && !build.statusFromQueue.includes(spec.collection)
+          ? planBulkCopy(
+              cache.db(spec.store),
+              { ...spec, localPath: findStore(snapshot, spec.store).localPath },
+              layoutOf(spec.collection),
+              exclusionFor(spec.collection, batches, ops, build.aliases),
+            )
+          : null;
+      if (plan === null || plan.count === 0) {
+        batches.push(readDeviceSource(spec, cache, log));
+        continue;
+      }
+      bulk.push(plan);
+      const source = `${spec.store}#${spec.table}`;
+      for (const [field, n] of Object.entries(plan.timestampCounts)) if (n > 0) log.decide(spec.collection, source, field, 'ms detected (bulk copy)', n);
+      batches.push(readDeviceSource(spec, cache, log, { sql: generalWhere(plan), params: plan.params }));
+    }
     for (const q of outbox.queues) {
       if (q.walMissing) {
         findings.push({
@@ -65,8 +95,6 @@ export async function loadLegacy(snapshot: Snapshot, opts: LoadOptions): Promise
         });
       }
     }
-    const ops: OutboxOp[] = [...outbox.ops];
-    for (const e of build.extraOps) ops.push({ ...e, position: ops.length });
     applyQueueStatus(batches, build.statusFromQueue, ops, build.aliases);
 
     const collections = [...new Set(build.specs.filter((s) => s.kind !== 'convex').map((s) => s.collection))].sort();
@@ -79,6 +107,7 @@ export async function loadLegacy(snapshot: Snapshot, opts: LoadOptions): Promise
         collections,
         serverCollections: serverCollections.filter((c) => collections.includes(c)).sort(),
         batches: batches.filter((b) => collections.includes(b.collection)),
+        bulk,
         setAside: log.setAside,
         fidelity: log.fidelity,
         timestampDecisions: log.timestampDecisions(),
@@ -87,7 +116,7 @@ export async function loadLegacy(snapshot: Snapshot, opts: LoadOptions): Promise
         keyValueKeys: build.keyValueKeys,
         sources: sources.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)),
         findings,
-        newestTimestamp: newest(batches, ops),
+        newestTimestamp: newest(batches, ops, bulk),
       },
     };
   } finally {
@@ -113,11 +142,31 @@ function applyQueueStatus(batches: SourceBatch[], collections: string[], ops: Ou
   }
 }
 
-function newest(batches: SourceBatch[], ops: OutboxOp[]): number | null {
+/** Ids and server ids a collection's bulk copy must leave to the general path. */
+function exclusionFor(collection: string, batches: SourceBatch[], ops: OutboxOp[], aliases: Record<string, string>): BulkExclusion {
+  const ids = new Set<string>();
+  const serverIds = new Set<string>();
+  for (const b of batches) {
+    if (b.collection !== collection) continue;
+    for (const r of b.records) {
+      ids.add(r.clientId);
+      if (r.serverId !== null) serverIds.add(r.serverId);
+    }
+  }
+  // any queue entry about a record (open or not) needs the record in the plan to be reconciled
+  for (const op of ops) {
+    const c = aliases[op.recordTable ?? op.collection] ?? op.recordTable ?? op.collection;
+    if (c === collection && op.recordId !== null) ids.add(op.recordId);
+  }
+  return { ids, serverIds };
+}
+
+function newest(batches: SourceBatch[], ops: OutboxOp[], bulk: BulkCopy[]): number | null {
   let max: number | null = null;
   const see = (t: number | null): void => {
     if (t !== null && (max === null || t > max)) max = t;
   };
+  for (const b of bulk) see(b.newestMs);
   for (const b of batches) {
     for (const r of b.records) {
       see(r.updatedAt);

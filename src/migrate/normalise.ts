@@ -28,7 +28,7 @@ export class NormaliseLog {
   private lastKey = '';
   private lastEntry: TimestampDecision | undefined;
 
-  decide(collection: string, source: string, field: string, decision: string): void {
+  decide(collection: string, source: string, field: string, decision: string, n = 1): void {
     const key = `${collection}\u0000${source}\u0000${field}`;
     // rows of one source repeat the same few fields: skip the map lookup when it is the same one
     let entry = key === this.lastKey ? this.lastEntry : this.decisions.get(key);
@@ -38,7 +38,7 @@ export class NormaliseLog {
     }
     this.lastKey = key;
     this.lastEntry = entry;
-    entry.decisions[decision] = (entry.decisions[decision] ?? 0) + 1;
+    entry.decisions[decision] = (entry.decisions[decision] ?? 0) + n;
   }
 
   timestampDecisions(): TimestampDecision[] {

@@ -122,6 +122,7 @@ function buildInput(s: Store): { input: LegacyInput; rawCount: Record<string, nu
       collections: COLLECTIONS,
       serverCollections: [...server],
       batches,
+      bulk: [],
       setAside: log.setAside,
       fidelity: log.fidelity,
       timestampDecisions: log.timestampDecisions(),

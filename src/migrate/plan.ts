@@ -37,8 +37,13 @@ export function planMigration(input: LegacyInput, opts: PlanOptions, hasher: Rec
     const c = emptyCounts();
     for (const r of list) c.byLayer[LAYER_LABEL[r.layer]] = (c.byLayer[LAYER_LABEL[r.layer]] ?? 0) + 1;
     c.setAside = input.setAside.filter((s) => s.collection === collection).length;
-    c.in = list.length + c.setAside;
-    c.migrated = m.merged.length;
+    const bulk = input.bulk.filter((b) => b.collection === collection).reduce((n, b) => n + b.count, 0);
+    if (bulk > 0) {
+      c.byLayer[LAYER_LABEL.sqlite] = (c.byLayer[LAYER_LABEL.sqlite] ?? 0) + bulk;
+      c.winners[LAYER_LABEL.sqlite] = bulk;
+    }
+    c.in = list.length + c.setAside + bulk;
+    c.migrated = m.merged.length + bulk;
     c.merged = m.foldedCount;
     for (const mr of m.merged) {
       const final: FinalRecord = { ...mr.final, syncStatus: mr.decision.syncStatus, rowChecksum: '' };
@@ -108,6 +113,7 @@ export function planMigration(input: LegacyInput, opts: PlanOptions, hasher: Rec
     nowSource,
     collections: [...byCollection.keys()].sort(),
     records: finals,
+    bulk: input.bulk,
     decisions,
     duplicates,
     queue: queue.rows,

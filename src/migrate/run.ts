@@ -26,6 +26,8 @@ export interface MigrateOptions {
   force: boolean;
   /** UTC ms for migration_log (default: the snapshot's newest timestamp). */
   nowMs?: number;
+  /** false: every row through the general path (tests prove both paths write the same rows). */
+  bulk?: boolean;
   hooks?: ApplyHooks & { onPhase?: (phase: 'plan' | 'apply' | 'verify' | 'publish') => void };
 }
 
@@ -46,7 +48,11 @@ export async function migrateSnapshot(opts: MigrateOptions): Promise<MigrationRe
   const snapshot = await openSnapshot(opts.snapshot);
   try {
     opts.hooks?.onPhase?.('plan');
-    const loaded = await loadLegacy(snapshot, { profile: opts.profile, ...(opts.server === undefined ? {} : { server: opts.server }) });
+    const loaded = await loadLegacy(snapshot, {
+      profile: opts.profile,
+      ...(opts.server === undefined ? {} : { server: opts.server }),
+      ...(opts.bulk === undefined ? {} : { bulk: opts.bulk }),
+    });
     const plan = planMigration(loaded.input, { conflict: opts.conflict, ...(opts.nowMs === undefined ? {} : { nowMs: opts.nowMs }) }, hasher, {
       aliases: loaded.aliases,
     });
@@ -56,9 +62,9 @@ export async function migrateSnapshot(opts: MigrateOptions): Promise<MigrationRe
     const temp = tempPathFor(out, process.pid);
     try {
       opts.hooks?.onPhase?.('apply');
-      applyPlan(plan, temp, opts.hooks);
+      const digests = applyPlan(plan, temp, hasher, opts.hooks);
       opts.hooks?.onPhase?.('verify');
-      const check = checkOutput(temp, hasher, plan.digests);
+      const check = checkOutput(temp, hasher, digests);
       if (!check.ok) {
         throw new SyncdocError(ExitCode.problems, `verification failed: digests differ for ${check.mismatched.join(', ') || '(no migration_log)'}`, {
           code: 'E_MIGRATE_VERIFY',

@@ -6,6 +6,7 @@
  */
 import type { Finding } from '../findings.js';
 import type { OutboxOp } from '../outbox/types.js';
+import type { BulkCopy } from './bulk.js';
 
 /** Where a copy of a record came from. Ties under `lww` go server → sqlite → mmkv → asyncstorage. */
 export type Layer = 'server' | 'sqlite' | 'mmkv' | 'asyncstorage';
@@ -157,6 +158,8 @@ export interface LegacyInput {
   /** Collections whose server copy is known (a server export was read): sync status is derived from it. */
   serverCollections: string[];
   batches: SourceBatch[];
+  /** Device-only synced rows copied by INSERT … SELECT (see bulk.ts); counted, not listed. */
+  bulk: BulkCopy[];
   setAside: SetAside[];
   fidelity: FidelityIssue[];
   timestampDecisions: TimestampDecision[];
@@ -267,12 +270,16 @@ export interface MigrationPlan {
   nowSource: 'option' | 'snapshot' | 'none';
   collections: string[];
   records: FinalRecord[];
+  bulk: BulkCopy[];
   decisions: RecordDecision[];
   duplicates: DuplicateMerge[];
   queue: QueueRow[];
   syncMeta: SyncMetaEntry[];
   counts: Record<string, CollectionCounts>;
-  /** Per collection: the order-independent digest of its final records (integrity module). */
+  /**
+   * Per collection: the order-independent digest (integrity module) of the records planned here;
+   * bulk-copied rows are added while they are written (apply returns the complete digests).
+   */
   digests: Record<string, string>;
   setAside: SetAside[];
   fidelity: FidelityIssue[];

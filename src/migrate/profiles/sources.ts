@@ -116,13 +116,20 @@ export class StoreCache {
 const LAYER_OF: Record<SourceSpec['kind'], Layer> = { sqlite: 'sqlite', mmkv: 'mmkv', asyncstorage: 'asyncstorage', convex: 'server' };
 
 /** Reads one device-side source into a batch of normalised records. */
-export function readDeviceSource(spec: Exclude<SourceSpec, { kind: 'convex' }>, cache: StoreCache, log: NormaliseLog): SourceBatch {
+export function readDeviceSource(
+  spec: Exclude<SourceSpec, { kind: 'convex' }>,
+  cache: StoreCache,
+  log: NormaliseLog,
+  /** SQLite only: the rows to read (the rest were planned as a bulk copy). */
+  where?: { sql: string; params: unknown[] },
+): SourceBatch {
   const layer = LAYER_OF[spec.kind];
   let rows: unknown[];
   let source: string;
   if (spec.kind === 'sqlite') {
     source = `${spec.store}#${spec.table}`;
-    rows = cache.db(spec.store).prepare(`SELECT * FROM ${quoteIdent(spec.table)} ORDER BY rowid`).all();
+    const filter = where === undefined ? '' : ` WHERE ${where.sql}`;
+    rows = cache.db(spec.store).prepare(`SELECT * FROM ${quoteIdent(spec.table)}${filter} ORDER BY rowid`).all(...(where?.params ?? []));
   } else {
     source = `${spec.store}#${spec.key}:${spec.path}`;
     const value = readPath(cache.jsonState(spec.kind, spec.store, spec.key), spec.path);

@@ -1,0 +1,165 @@
+/**
+ * The bulk path: legacy SQLite rows that need nothing but column renames and exact conversions are
+ * copied with one `INSERT … SELECT` instead of travelling through JavaScript objects. A row
+ * qualifies only when nothing could make it differ from its own copy: it has no copy in another
+ * layer or source, no open queue op, its legacy status is a synced one, it is not a tombstone, and
+ * every value is already what the column holds (text, integral numbers, ms timestamps, 0/1, JSON).
+ * Every other row takes the general path, so the result is the same either way; the bulk rows'
+ * checksums and digests are computed from the very values being inserted.
+ */
+import { quoteIdent } from '../readers/sqlite.js';
+import type { SqliteDb } from '../readers/sqlite-open.js';
+import { snakeCase } from './normalise.js';
+import type { CollectionLayout } from './rows.js';
+import { collectionColumns, type ColumnKind } from '../schema/index.js';
+import type { FieldMapping } from './types.js';
+
+export interface BulkCopy {
+  collection: string;
+  /** Store path inside the snapshot (for reports) and the private copy to ATTACH. */
+  store: string;
+  localPath: string;
+  table: string;
+  /** Rows copied in bulk: `coalesce((cond), 0) = 1`. */
+  condition: string;
+  params: string[];
+  /** One SQL expression per layout column except `sync_status` and `row_checksum`. */
+  exprs: string[];
+  /** SQL expressions of the content columns (the checksum's input), in `contentColumns` order. */
+  contentExprs: string[];
+  idExpr: string;
+  count: number;
+  /** Non-null timestamp values per source field (all ms already). */
+  timestampCounts: Record<string, number>;
+  /** The newest created/updated time among the copied rows (UTC ms). */
+  newestMs: number | null;
+}
+
+export interface BulkExclusion {
+  /** Client ids with a copy in another source or an open queue op. */
+  ids: Set<string>;
+  /** Server ids seen in another source. */
+  serverIds: Set<string>;
+}
+
+const TIME = /(_at|At)$/;
+
+/** A qualifying condition + expression for one source column of a given target kind, or null when it cannot be bulk-copied. */
+function columnRule(col: string, kind: ColumnKind | 'time' | 'id' | 'optional-text' | 'null'): { cond: string; expr: string } | null {
+  const c = quoteIdent(col);
+  const integral = `(typeof(${c}) IN ('integer', 'real') AND ${c} = CAST(${c} AS INTEGER))`;
+  switch (kind) {
+    case 'id':
+      return { cond: `typeof(${c}) = 'text' AND ${c} <> ''`, expr: c };
+    case 'optional-text':
+      return { cond: `(${c} IS NULL OR (typeof(${c}) = 'text' AND ${c} <> ''))`, expr: c };
+    case 'null':
+      return { cond: `${c} IS NULL`, expr: 'NULL' };
+    case 'time':
+      return { cond: `(${c} IS NULL OR (${integral} AND ${c} >= 100000000000 AND ${c} < 100000000000000))`, expr: `CAST(${c} AS INTEGER)` };
+    case 'text':
+      return { cond: `(${c} IS NULL OR typeof(${c}) = 'text')`, expr: c };
+    case 'integer':
+      return { cond: `(${c} IS NULL OR ${integral})`, expr: `CAST(${c} AS INTEGER)` };
+    case 'real':
+      return { cond: `(${c} IS NULL OR typeof(${c}) IN ('integer', 'real'))`, expr: c };
+    case 'boolean':
+      return { cond: `(${c} IS NULL OR (typeof(${c}) IN ('integer', 'real') AND ${c} IN (0, 1)))`, expr: `CAST(${c} AS INTEGER)` };
+    case 'json':
+      return { cond: `(${c} IS NULL OR (typeof(${c}) = 'text' AND json_valid(${c})))`, expr: c };
+  }
+}
+
+/**
+ * Works out the bulk copy of one legacy table, or null when its mapping is not column-only. The
+ * caller reads the remaining rows (`generalWhere`) through the general path.
+ */
+export function planBulkCopy(
+  db: SqliteDb,
+  spec: { store: string; localPath: string; table: string; collection: string; mapping: FieldMapping },
+  layout: CollectionLayout,
+  exclusion: BulkExclusion,
+): BulkCopy | null {
+  const m = spec.mapping;
+  const cols = collectionColumns(spec.collection);
+  if (cols === undefined || layout.generic) return null;
+  if (m.status === undefined || m.status.synced === undefined || m.status.dirty !== undefined || m.deletedFlag !== undefined) return null;
+  if (m.status.field.includes('.')) return null;
+  if (Object.values(m.timestamps ?? {}).some((u) => u !== 'auto' && u !== 'ms')) return null;
+  const kinds = new Map(cols.domain.map((d) => [d.name, d.kind]));
+  const present = (db.prepare(`PRAGMA table_info(${quoteIdent(spec.table)})`).all() as Array<{ name: string }>).map((c) => c.name);
+  const consumed = new Set([m.id, m.serverId, m.userId, m.createdAt, m.updatedAt, m.deletedAt, m.version, m.vectorClock, m.status.field, ...(m.drop ?? [])]);
+  const conds: string[] = [];
+  const domainExpr = new Map<string, string>();
+  const timeFields: string[] = [];
+  for (const col of present) {
+    if (consumed.has(col)) continue;
+    const target = m.rename?.[col] ?? snakeCase(col);
+    const kind = kinds.get(target);
+    if (kind === undefined) return null; // a column the table has no place for: the general path reports it
+    const isTime = kind === 'integer' && (m.timestamps?.[col] !== undefined || TIME.test(col));
+    const rule = columnRule(col, isTime ? 'time' : kind);
+    if (rule === null) return null;
+    if (isTime) timeFields.push(col);
+    conds.push(rule.cond);
+    domainExpr.set(target, rule.expr);
+  }
+  const sync = (field: string | undefined, kind: Parameters<typeof columnRule>[1]): string => {
+    if (field === undefined || !present.includes(field)) return 'NULL';
+    const rule = columnRule(field, kind)!;
+    conds.push(rule.cond);
+    if (kind === 'time') timeFields.push(field);
+    return rule.expr;
+  };
+  if (!present.includes(m.id)) return null;
+  const id = sync(m.id, 'id');
+  const serverId = sync(m.serverId, 'optional-text');
+  const userId = sync(m.userId, 'optional-text');
+  const createdAt = sync(m.createdAt, 'time');
+  const updatedAt = sync(m.updatedAt, 'time');
+  sync(m.deletedAt, 'null');
+  const version = sync(m.version, 'integer');
+  sync(m.vectorClock, 'null');
+  const status = quoteIdent(m.status.field);
+  conds.push(`${status} IN (${m.status.synced.map((s) => `'${s.replace(/'/g, "''")}'`).join(', ')})`);
+  const t = quoteIdent(spec.table);
+  const idCol = quoteIdent(m.id);
+  conds.push(`${idCol} NOT IN (SELECT value FROM json_each(?))`);
+  conds.push(`${idCol} NOT IN (SELECT ${idCol} FROM ${t} GROUP BY ${idCol} HAVING count(*) > 1)`);
+  const params = [JSON.stringify([...exclusion.ids].sort())];
+  if (serverId !== 'NULL') {
+    const sid = quoteIdent(m.serverId!);
+    conds.push(`(${sid} IS NULL OR ${sid} NOT IN (SELECT value FROM json_each(?)))`);
+    conds.push(`(${sid} IS NULL OR ${sid} NOT IN (SELECT ${sid} FROM ${t} WHERE ${sid} IS NOT NULL GROUP BY ${sid} HAVING count(*) > 1))`);
+    params.push(JSON.stringify([...exclusion.serverIds].sort()));
+  }
+  const condition = conds.map((c) => `(${c})`).join(' AND ');
+  const counts = db
+    .prepare(
+      `SELECT count(*) AS n, max(${createdAt}) AS c, max(${updatedAt}) AS u${timeFields.map((f, i) => `, count(${quoteIdent(f)}) AS t${i}`).join('')} FROM ${t} WHERE coalesce((${condition}), 0) = 1`,
+    )
+    .get(...params) as Record<string, number | null>;
+  const newest = Math.max(counts['c'] ?? -Infinity, counts['u'] ?? -Infinity);
+  const timestampCounts: Record<string, number> = {};
+  timeFields.forEach((f, i) => (timestampCounts[f] = counts[`t${i}`] ?? 0));
+  const domain = cols.domain.map((d) => domainExpr.get(d.name) ?? 'NULL');
+  return {
+    collection: spec.collection,
+    store: spec.store,
+    localPath: spec.localPath,
+    table: spec.table,
+    condition,
+    params,
+    exprs: [id, serverId, userId, ...domain, createdAt, updatedAt, 'NULL', version, 'NULL'],
+    contentExprs: [userId, ...domain, createdAt, updatedAt, 'NULL', version],
+    idExpr: id,
+    count: counts['n'] ?? 0,
+    timestampCounts,
+    newestMs: Number.isFinite(newest) ? newest : null,
+  };
+}
+
+/** The WHERE clause for the rows the general path reads (the complement of the bulk copy). */
+export function generalWhere(bulk: BulkCopy): string {
+  return `coalesce((${bulk.condition}), 0) = 0`;
+}
