@@ -7,6 +7,7 @@ export const FINDING_CODES: Record<string, { severity: 'error' | 'warn' | 'info'
   SQLITE_UNREADABLE: { severity: 'error', meaning: 'a SQLite store cannot be opened (corrupt, truncated header, encrypted)' },
   SQLITE_TRUNCATED: { severity: 'error', meaning: 'a SQLite file is shorter than its header says: pages are missing' },
   SQLITE_QUICK_CHECK_FAILED: { severity: 'error', meaning: '`PRAGMA quick_check` reported damage' },
+  SQLITE_HOT_JOURNAL: { severity: 'warn', meaning: 'a -journal holds a transaction interrupted mid-write; it is rolled back (in the copy) as SQLite would' },
   SQLITE_READ_PROBLEM: { severity: 'warn', meaning: 'part of a SQLite store (a table, a pragma) could not be read; the rest was' },
   SQLITE_WAL_MISSING: { severity: 'warn', meaning: 'the header says WAL mode but no -wal file is beside the database: its newest writes may be missing' },
   SQLITE_WAL_INVALID: { severity: 'warn', meaning: 'the -wal file has a bad header; SQLite ignores it, so its writes are not in the database' },

@@ -8,7 +8,7 @@ import { statSync } from 'node:fs';
 import type { Finding } from '../findings.js';
 import type { Redactor } from '../privacy/redact.js';
 import { detectFlavours } from '../readers/sqlite-flavour.js';
-import { openSqlite, openSqliteWithoutWal, type SqliteDb } from '../readers/sqlite-open.js';
+import { openSqliteDetailed, openSqliteWithoutWal, type SqliteDb } from '../readers/sqlite-open.js';
 import { diffWalOnlyRows, type WalTableDiff } from '../readers/sqlite-wal-diff.js';
 import { readWalInfo, type WalInfo } from '../readers/sqlite-wal.js';
 import { messageOf, parseSqliteHeader, readSqliteSchema } from '../readers/sqlite.js';
@@ -49,7 +49,16 @@ export function inspectSqliteStore(store: StoreRef, ctx: SqliteStoreContext): Sq
   }
   let db: SqliteDb;
   try {
-    db = openSqlite(store);
+    const opened = openSqliteDetailed(store);
+    db = opened.db;
+    if (opened.rolledBackJournal) {
+      finding(
+        'SQLITE_HOT_JOURNAL',
+        'warn',
+        'a -journal holds a transaction interrupted mid-write; it was rolled back (in syncdoc\'s copy) as SQLite would on the next open, so its changes are not shown',
+        `${store.path}-journal`,
+      );
+    }
   } catch (err) {
     finding('SQLITE_UNREADABLE', 'error', messageOf(err));
     return { flavours: [], report: undefined, findings, newest: null };

@@ -1,6 +1,6 @@
 /**
  * Opening a snapshot's SQLite stores. Only ever opens syncdoc's private copies (`StoreRef.localPath`),
- * read-only, so the user's files cannot change. `openSqliteWithoutWal` gives the database as a reader
+ * read-only (a hot journal is first rolled back in the copy), so the user's files cannot change. `openSqliteWithoutWal` gives the database as a reader
  * of the main file alone would see it: a second private copy of the main file with its header switched
  * out of WAL mode, so SQLite ignores any `-wal` (the basis of the WAL-only row diff).
  */
@@ -14,7 +14,32 @@ export type SqliteDb = Database.Database;
 
 /** Opens a store's private copy (with its `-wal`, when present) read-only. */
 export function openSqlite(store: Pick<StoreRef, 'path' | 'localPath'>): SqliteDb {
-  return openReadOnly(store.localPath, store.path);
+  return openSqliteDetailed(store).db;
+}
+
+/**
+ * Like `openSqlite`, and says whether a hot `-journal` (a transaction interrupted mid-write) had to
+ * be rolled back first. A read-only connection cannot do that rollback, so it is done once on our
+ * private copy, read-write, exactly as the app's SQLite would on its next open; the user's files are
+ * untouched.
+ */
+export function openSqliteDetailed(store: Pick<StoreRef, 'path' | 'localPath'>): { db: SqliteDb; rolledBackJournal: boolean } {
+  try {
+    return { db: openReadOnly(store.localPath, store.path), rolledBackJournal: false };
+  } catch (err) {
+    if ((err as { cause?: { code?: unknown } }).cause?.code !== 'SQLITE_READONLY_ROLLBACK') throw err;
+  }
+  try {
+    const rw = new Database(store.localPath, { fileMustExist: true });
+    try {
+      rw.prepare('SELECT count(*) FROM sqlite_master').get();
+    } finally {
+      rw.close();
+    }
+  } catch (err) {
+    throw unreadable(err, store.path);
+  }
+  return { db: openReadOnly(store.localPath, store.path), rolledBackJournal: true };
 }
 
 /**
@@ -61,10 +86,15 @@ function openReadOnly(localPath: string, subject: string): SqliteDb {
     return db;
   } catch (err) {
     db?.close();
-    throw new InputError(`cannot open SQLite database (${err instanceof Error ? err.message : String(err)})`, {
-      code: 'E_SQLITE_UNREADABLE',
-      subject,
-      hint: 'the file is corrupt, truncated or encrypted (SQLCipher); pull it again from the device',
-    });
+    throw unreadable(err, subject);
   }
+}
+
+function unreadable(err: unknown, subject: string): InputError {
+  return new InputError(`cannot open SQLite database (${err instanceof Error ? err.message : String(err)})`, {
+    code: 'E_SQLITE_UNREADABLE',
+    subject,
+    hint: 'the file is corrupt, truncated or encrypted (SQLCipher); pull it again from the device',
+    cause: err,
+  });
 }

@@ -10,7 +10,7 @@ import { inspectSqliteStore } from '../inspect/sqlite-store.js';
 import { NO_REDACTION } from '../privacy/redact.js';
 import { openSnapshot } from '../snapshot/open.js';
 import type { StoreRef } from '../snapshot/types.js';
-import { scratchDir } from '../test-support/cli.js';
+import { hashTree, scratchDir } from '../test-support/cli.js';
 import { detectFlavours } from './sqlite-flavour.js';
 import { openSqlite, openSqliteWithoutWal } from './sqlite-open.js';
 import { diffWalOnlyRows } from './sqlite-wal-diff.js';
@@ -206,6 +206,35 @@ describe('damaged databases', () => {
     const result = await withStore(dir, (store) => inspectSqliteStore(store, { mmkvStores: 0, redactor: NO_REDACTION, walRowLimit: 100 }));
     const errors = result.findings.filter((f) => f.severity === 'error').map((f) => f.code);
     expect(errors.some((c) => c === 'SQLITE_QUICK_CHECK_FAILED' || c === 'SQLITE_UNREADABLE')).toBe(true);
+  });
+});
+
+describe('hot journal', () => {
+  it('a transaction interrupted mid-write is rolled back in the copy, reported, and the originals stay as they were', async () => {
+    const dir = scratchDir();
+    const db = new Database(join(dir, 'live.db'));
+    db.exec('CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)');
+    const insert = db.prepare('INSERT INTO t (v) VALUES (?)');
+    db.transaction(() => {
+      for (let i = 0; i < 300; i++) insert.run('x'.repeat(1000));
+    })();
+    db.pragma('cache_size = 2'); // force the uncommitted pages into the main file, the old ones into -journal
+    db.exec('BEGIN');
+    db.exec("UPDATE t SET v = 'y' || v");
+    for (let i = 0; i < 300; i++) insert.run('z'.repeat(1000));
+    const pulled = scratchDir();
+    copyFileSync(join(dir, 'live.db'), join(pulled, 'app.db'));
+    copyFileSync(join(dir, 'live.db-journal'), join(pulled, 'app.db-journal'));
+    db.exec('ROLLBACK');
+    db.close();
+    const before = hashTree(pulled);
+    const result = await withStore(pulled, (store) => {
+      expect(Object.keys(store.companions)).toEqual(['journal']);
+      return inspectSqliteStore(store, { mmkvStores: 0, redactor: NO_REDACTION, walRowLimit: 10 });
+    });
+    expect(result.findings.map((f) => f.code)).toEqual(['SQLITE_HOT_JOURNAL', 'SQLITE_NO_FLAVOUR']);
+    expect(result.report?.tables.find((t) => t.name === 't')?.rowCount).toBe(300);
+    expect(hashTree(pulled)).toEqual(before);
   });
 });
 
