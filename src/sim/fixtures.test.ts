@@ -1,10 +1,12 @@
 // The fixture scenarios reproduce each seed app's known failure (issue 7, point 7); these tests pin
 // the verdicts, over several seeds each so a verdict cannot hang on one lucky interleaving.
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FIXTURES } from '../test-support/cli.js';
 import { ALGORITHM_NAMES, getAlgorithm } from './algorithms/index.js';
 import { CHECKER_NAMES, checkHistory, runVerdict, type CheckReport } from './checkers.js';
+import { expandFromSnapshot } from './from-snapshot.js';
 import { loadScenarioFile, loadScenarios } from './scenario.js';
 import { simulate } from './simulator.js';
 
@@ -85,5 +87,28 @@ describe('fixture scenarios reproduce each seed algorithm’s known failure', ()
         for (const c of CHECKER_NAMES) expect(report[c].verdict, `${scenario.name} seed ${s} ${c}: ${report[c].violations[0]?.message ?? ''}`).toBe('pass');
       }
     }
+  });
+
+  it('fromSnapshot starts a device from a real snapshot’s records and open outbox (through the migrate profile)', async () => {
+    const loaded = loadScenarioFile(join(dir, 'from-snapshot-hybrid-queue.json'));
+    const { scenario } = await expandFromSnapshot(loaded);
+    const truth = JSON.parse(readFileSync(join(FIXTURES, 'snapshots', 'hybrid-queue-basic', 'truth.json'), 'utf8')) as {
+      outbox: { entries: Array<{ entity_id: string; status: string; sequence_number: number }> };
+    };
+    const open = truth.outbox.entries.filter((e) => e.status !== 'completed');
+    const ops = scenario.workload.ops;
+    expect(ops.length).toBeGreaterThan(0);
+    expect(ops.every((o) => o.at === 0 && o.device === 'phone')).toBe(true);
+    // every simulated op is one of the snapshot's open queue entries
+    const openIds = new Set(open.map((e) => e.entity_id));
+    for (const o of ops) expect(openIds.has(o.id), o.id).toBe(true);
+    expect(scenario.collections.length).toBeGreaterThan(1);
+    expect(Object.values(scenario.initial).flat().length).toBeGreaterThan(0);
+    expect(scenario.fromSnapshot).toBeNull();
+    // and the reference drains it under faults
+    const h = simulate(scenario, getAlgorithm('hlc-lww'), 5n);
+    expect(h.writes.filter((w) => w.origin === 'phone')).toHaveLength(ops.length - h.events.filter((e) => e.e === 'skip').length);
+    const report = checkHistory(h, []);
+    for (const c of CHECKER_NAMES) expect(report[c].verdict, c).toBe('pass');
   });
 });

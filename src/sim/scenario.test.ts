@@ -60,7 +60,7 @@ describe('scenario validation errors name the JSON path', () => {
     }, /\$\.faults\[0\]\.device: "w" is a web client/],
     ['partition with one group', (d) => (d['faults'] = [{ kind: 'partition', from: 0, until: 5, groups: [['phone', 'server']] }]), /groups: a partition needs at least two groups/],
     ['bad popularity', (d) => (d['workload'] = { generator: { opsPerDevice: 1, meanGapMs: 10, popularity: 'pareto' } }), /generator\.popularity: expected "uniform" or "zipf:S"/],
-    ['empty workload', (d) => (d['workload'] = {}), /\$\.workload: no ops and no generator/],
+    ['empty workload', (d) => (d['workload'] = {}), /\$\.workload: no ops, no generator and no fromSnapshot/],
     ['update without fields', (d) => ((d['workload'] as { ops: Array<Record<string, unknown>> }).ops[0] = { at: 1, device: 'phone', op: 'update', collection: 'notes', id: 'n1' }), /ops\[0\]\.fields: an update names the fields/],
     ['reserved field name', (d) => ((d['workload'] as { ops: Array<Record<string, unknown>> }).ops[0]!['fields'] = { $exists: true }), /fields\.\$exists: field names may not start with "\$"/],
   ];

@@ -303,7 +303,6 @@ export function validateScenario(doc: unknown, file: string): Scenario {
       devices: g['devices'] === undefined ? null : c.array(g['devices'], `${p}.devices`, LIMITS.devices).map((d, i) => deviceIds(`${p}.devices[${i}]`, d)),
     };
   }
-  if (ops.length === 0 && generator === null) c.fail('$.workload', 'no ops and no generator: nothing would happen', 'add "ops": [...] or a "generator"');
 
   const faults: FaultSpec[] = [];
   if (top['faults'] !== undefined) {
@@ -359,6 +358,7 @@ export function validateScenario(doc: unknown, file: string): Scenario {
     fromSnapshot = { device: deviceIds('$.fromSnapshot.device', fo['device'], false), path: c.string(fo['path'], '$.fromSnapshot.path') };
   }
 
+  if (ops.length === 0 && generator === null && fromSnapshot === null) c.fail('$.workload', 'no ops, no generator and no fromSnapshot: nothing would happen', 'add "ops": [...] or a "generator"');
   return { name, description, collections, devices, initial, syncIntervalMs, network, workload: { ops, generator }, faults, heal, fromSnapshot };
 }
 

@@ -40,7 +40,8 @@ export function validateSimulateOptions(opts: SimulateOptions): { algorithms: st
 
 export async function runSimulation(opts: SimulateOptions): Promise<SimulateReport> {
   const { algorithms, plan } = validateSimulateOptions(opts);
-  const scenarios = loadScenarios(opts.path);
+  const { expandFromSnapshot } = await import('./from-snapshot.js');
+  const scenarios = await Promise.all(loadScenarios(opts.path).map(expandFromSnapshot));
   const { runs, failures } = await runSweep({
     scenarios,
     algorithms,
