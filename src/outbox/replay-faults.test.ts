@@ -37,11 +37,7 @@ interface Upstream {
   direct(): Promise<Backend>;
 }
 
-/**
- * `records` × 2 ops per kind. Convex runs 600 ops, not 5,000: convex-test (the in-memory Convex
- * runtime behind the protocol server) costs 30–60 ms per op on this machine and grows with table
- * size, so 5,000 ops would take over four minutes before any fault is injected.
- */
+/** 2,500 records × 2 ops = 5,000 ops per backend kind; each run is killed after that many more requests. */
 const KINDS: Array<{ kind: 'local' | 'http' | 'convex'; records: number; killAfterRequests: number; start(): Promise<Upstream> }> = [
   {
     kind: 'local',
@@ -65,8 +61,8 @@ const KINDS: Array<{ kind: 'local' | 'http' | 'convex'; records: number; killAft
   },
   {
     kind: 'convex',
-    records: 300,
-    killAfterRequests: 25,
+    records: 2500,
+    killAfterRequests: 60,
     async start() {
       const s = await startConvexTestServer();
       closers.push(() => s.close());
@@ -89,9 +85,11 @@ async function pullAll(backend: Backend): Promise<Change[]> {
 }
 
 /** Starts the replay, waits until it has made `requests` more requests, then SIGKILLs it. */
-function runAndKill(args: string[], proxy: FaultProxy, requests: number): Promise<{ killed: boolean; code: number | null }> {
+function runAndKill(args: string[], proxy: FaultProxy, requests: number): Promise<{ killed: boolean; code: number | null; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { stdio: 'ignore', env: { ...process.env, NO_COLOR: '1' } });
+    const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
     const start = proxy.counts().requests;
     let killed = false;
     const timer = setInterval(() => {
@@ -102,7 +100,7 @@ function runAndKill(args: string[], proxy: FaultProxy, requests: number): Promis
     child.once('error', reject);
     child.once('exit', (code) => {
       clearInterval(timer);
-      resolve({ killed, code });
+      resolve({ killed, code, stderr });
     });
   });
 }
@@ -135,7 +133,7 @@ describe('replay through faults and SIGKILLs: exactly once', () => {
 
       for (let k = 0; k < KILLS; k++) {
         const run = await runAndKill(args, proxy, killAfterRequests);
-        expect(run.killed, `replay run ${k + 1} ended by itself (code ${run.code}) before it could be killed`).toBe(true);
+        expect(run.killed, `replay run ${k + 1} ended by itself (code ${run.code}) before it could be killed: ${run.stderr}`).toBe(true);
       }
       const final = await runCli([...args, '--json'], { timeoutMs: 200_000 });
       expect(final.code, final.stderr).toBe(0);
