@@ -1,3 +1,9 @@
+/**
+ * The fault proxy: same seed, same decisions; the ratios it is given are the ratios it applies;
+ * each fault has the effect the replay labels assume (dropped request: not applied; dropped
+ * response: applied; double delivery: applied once; 429/503 definite, 500 indefinite); and a naive
+ * resend-with-the-same-key client gets exactly-once through heavy faults on local and convex.
+ */
 import { afterEach, describe, expect, it } from 'vitest';
 import { createConvexBackend } from '../convex.js';
 import { createHttpBackend } from '../http.js';
