@@ -72,17 +72,25 @@ export interface DecodedText {
  */
 export function decodeText(bytes: Uint8Array): DecodedText | undefined {
   const buf = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  // ASCII fast path: the common case, with no validation call and no extra view.
+  return decodeTextAt(buf, 0, buf.length);
+}
+
+/**
+ * decodeText over `buf[start, end)` without making a view for the common (ASCII) case; `latin1`
+ * (buf as latin1 from offset 0), when given, serves ASCII text as a slice of one shared string.
+ */
+export function decodeTextAt(buf: Buffer, start: number, end: number, latin1?: string): DecodedText | undefined {
   let ascii = true;
-  for (let i = 0; i < buf.length; i++) {
+  for (let i = start; i < end; i++) {
     if ((buf[i] as number) >= 0x80) {
       ascii = false;
       break;
     }
   }
-  if (ascii) return { text: buf.toString('latin1'), encoding: 'utf-8' };
-  if (isUtf8(bytes)) return { text: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8'), encoding: 'utf-8' };
-  const text = decodeModifiedUtf8(bytes);
+  if (ascii) return { text: latin1 === undefined ? buf.toString('latin1', start, end) : latin1.slice(start, end), encoding: 'utf-8' };
+  const view = buf.subarray(start, end);
+  if (isUtf8(view)) return { text: buf.toString('utf8', start, end), encoding: 'utf-8' };
+  const text = decodeModifiedUtf8(view);
   return text === undefined ? undefined : { text, encoding: 'modified-utf-8' };
 }
 

@@ -16,7 +16,7 @@ import { aesCandidates, decryptMmkvRegion, effectiveMmkvKey, mmkvIv, type AesBit
 import { hasKeyExpiration, META_STRUCT_BYTES, parseMmkvMeta, type MmkvMeta } from './mmkv-meta.js';
 import { parseItems, type ParsedItems, type RawItem } from './mmkv-items.js';
 import { JsonValueCollector, type DecodedCollection, type JsonEnvelope, type JsonStore } from './values-collections.js';
-import { decodeMmkvValueAs, inferMmkvValue, type MmkvValue, type MmkvValueType, type TypedValue } from './values.js';
+import { decodeMmkvValueAs, inferMmkvValue, inferMmkvValueAt, type MmkvValue, type MmkvValueType, type TypedValue } from './values.js';
 
 export interface MmkvDecodeOptions {
   /** The encryption key as the app passed it (UTF-8 string or raw bytes). */
@@ -133,7 +133,6 @@ export interface MmkvInstance {
 }
 
 const HEADER_BYTES = 4;
-const NON_ASCII = /[^\x00-\x7f]/;
 
 /** Reads `<path>` and `<path>.crc` from disk and decodes them. */
 export function readMmkvFiles(dataPath: string, opts: MmkvDecodeOptions = {}): MmkvInstance {
@@ -245,10 +244,13 @@ export function readMmkvInstance(data: Uint8Array, crcFile: Uint8Array | undefin
   const deleted = new Set<string>();
   // Filled by push: `new Array(n)` of a large n is a slow dictionary-mode array in V8.
   const rawKeys: string[] = [];
+  // latin1 is a 1:1 byte→char map: keys compare as raw bytes, like MMKV compares them. One string
+  // for the whole region, sliced per key and value (V8 slices share it), costs one native call
+  // instead of one per item: most of the decode time of a large store.
+  const latin = plain.toString('latin1', 0, parsed.parsedEnd);
   for (let i = 0; i < parsed.items.length; i++) {
     const it = parsed.items[i] as RawItem;
-    // latin1 is a 1:1 byte→char map: keys compare as raw bytes, like MMKV compares them.
-    const k = plain.toString('latin1', it.keyStart, it.keyEnd);
+    const k = latin.slice(it.keyStart, it.keyEnd);
     rawKeys.push(k);
     if (it.valueEnd === it.valueStart) {
       live.delete(k);
@@ -260,10 +262,10 @@ export function readMmkvInstance(data: Uint8Array, crcFile: Uint8Array | undefin
   const displayKey = (i: number): DisplayKey => {
     const k = rawKeys[i] as string;
     // ASCII keys (nearly all) read the same as their latin1 form: no decoding, no cache.
-    if (!NON_ASCII.test(k)) return { key: k, encoding: 'utf-8' };
+    const it = parsed.items[i] as RawItem;
+    if (isAscii(plain, it.keyStart, it.keyEnd)) return { key: k, encoding: 'utf-8' };
     let d = keyCache.get(k);
     if (d === undefined) {
-      const it = parsed.items[i] as RawItem;
       d = describeKey(plain.subarray(it.keyStart, it.keyEnd));
       keyCache.set(k, d);
     }
@@ -278,15 +280,20 @@ export function readMmkvInstance(data: Uint8Array, crcFile: Uint8Array | undefin
   for (const i of liveIdx) {
     const it = parsed.items[i] as RawItem;
     const dk = displayKey(i);
-    const stored = plain.subarray(it.valueStart, it.valueEnd);
-    const { payload, expireAt } = expiring ? splitExpiry(stored, true) : { payload: stored, expireAt: null };
-    let typed: TypedValue = inferMmkvValue(payload);
+    // Offsets, not views: this loop runs once per live key (hundreds of thousands in big stores).
+    let payloadEnd = it.valueEnd;
+    let expireAt: number | null = null;
+    if (expiring && it.valueEnd - it.valueStart >= 5) {
+      payloadEnd -= 4;
+      expireAt = plain.readUInt32LE(payloadEnd);
+    }
+    let typed: TypedValue = inferMmkvValueAt(plain, it.valueStart, payloadEnd, latin);
     let override = false;
     const wanted = overrides[dk.key];
     if (wanted !== undefined) {
-      const forced = decodeMmkvValueAs(payload, wanted);
+      const forced = decodeMmkvValueAs(plain.subarray(it.valueStart, payloadEnd), wanted);
       if (forced === undefined) {
-        add('MMKV_AS_MISMATCH', 'warn', `--as ${dk.key}=${wanted} does not fit the ${payload.length}-byte payload; shown as the inferred ${typed.type}`, dk.key);
+        add('MMKV_AS_MISMATCH', 'warn', `--as ${dk.key}=${wanted} does not fit the ${payloadEnd - it.valueStart}-byte payload; shown as the inferred ${typed.type}`, dk.key);
       } else {
         typed = forced;
         override = true;
@@ -296,9 +303,9 @@ export function readMmkvInstance(data: Uint8Array, crcFile: Uint8Array | undefin
       key: dk.key,
       type: typed.type,
       value: typed.value,
-      rawHex: stored.toString('hex'),
+      rawHex: plain.toString('hex', it.valueStart, it.valueEnd),
       expireAt,
-      sizeBytes: stored.length,
+      sizeBytes: it.valueEnd - it.valueStart,
       offset: it.at,
       verified: it.valueEnd <= HEADER_BYTES + verifiedSize,
     };
@@ -438,6 +445,11 @@ function countLiveKeys(parsed: ParsedItems, plain: Buffer): number {
     else live.add(k);
   }
   return live.size;
+}
+
+function isAscii(buf: Buffer, start: number, end: number): boolean {
+  for (let i = start; i < end; i++) if ((buf[i] as number) >= 0x80) return false;
+  return true;
 }
 
 function countNonZero(buf: Buffer, from: number, to: number): number {

@@ -44,6 +44,9 @@ export interface DecodedJsonValue {
   problems: ValueProblem[];
 }
 
+/** A Zustand envelope, a redux-persist root, or an array of objects somewhere inside. */
+const WORTH_PARSING = /"state"|"_persist"|\[\s*\{/;
+
 /** Fields that identify a record, in order of preference. */
 const ID_FIELDS = ['id', '_id', 'uuid', 'opId', 'clientId'] as const;
 
@@ -59,7 +62,7 @@ export function decodeJsonString(key: string, text: string): DecodedJsonValue | 
   if (first !== '{' && first !== '[') return undefined;
   // Only envelopes and arrays of objects are worth a parse: plain JSON without `[{` cannot hold a
   // collection, and parsing every small JSON value of a 200k-key store is most of its decode time.
-  if (!text.includes('"state"') && !text.includes('"_persist"') && !/\[\s*\{/.test(text)) return undefined;
+  if (!WORTH_PARSING.test(text)) return undefined;
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);

@@ -5,7 +5,7 @@
  * Some payloads are undecidable (`00` is false, "", empty bytes and 0 at once): the inference says
  * so in `alternatives` instead of pretending. 64-bit integers stay exact as BigInt.
  */
-import { decodeText, readVarint32, readVarint64, VARINT_BAD, type TextEncoding } from './mmkv-bytes.js';
+import { decodeText, decodeTextAt, readVarint32, readVarint64, VARINT_BAD, type TextEncoding } from './mmkv-bytes.js';
 
 export const MMKV_VALUE_TYPES = [
   'bool',
@@ -50,16 +50,31 @@ const INTEGER_TYPES: MmkvValueType[] = ['int32', 'uint32', 'int64', 'uint64'];
 
 /** Best guess for a payload (expiry stamp already removed). Never fails: `bytes` is the fallback. */
 export function inferMmkvValue(payload: Uint8Array): TypedValue {
-  const n = payload.length;
-  if (n === 1 && (payload[0] === 0 || payload[0] === 1)) {
+  const buf = Buffer.isBuffer(payload) ? payload : Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);
+  return inferMmkvValueAt(buf, 0, buf.length);
+}
+
+// One cursor for the synchronous readers below: no object per call on the hot path.
+const CURSOR = { at: 0 };
+
+/**
+ * inferMmkvValue over `buf[start, end)`. The react-native-mmkv shapes (bool, string, double) are
+ * read in place; only rarer shapes make a view. A decoder of 200k keys spends its time here.
+ * `latin1`, when given, is `buf` decoded as latin1 from offset 0: ASCII text is sliced from it.
+ */
+export function inferMmkvValueAt(buf: Buffer, start: number, end: number, latin1?: string): TypedValue {
+  const n = end - start;
+  if (n === 1 && (buf[start] === 0 || buf[start] === 1)) {
     // react-native-mmkv writes booleans as one byte; `00` is also "", empty bytes/vectors and 0.
-    return payload[0] === 0
+    return buf[start] === 0
       ? { type: 'bool', value: false, alternatives: ['string', 'bytes', ...INTEGER_TYPES, 'string_vector'] }
       : { type: 'bool', value: true, alternatives: INTEGER_TYPES };
   }
-  const str = decodeLengthPrefixed(payload);
-  if (str !== undefined) {
-    const text = decodeText(str);
+  CURSOR.at = start;
+  const len = readVarint32(buf, CURSOR, end);
+  const body = len !== VARINT_BAD && CURSOR.at + len === end ? CURSOR.at : -1;
+  if (body >= 0) {
+    const text = decodeTextAt(buf, body, end, latin1);
     if (text !== undefined) {
       const out: TypedValue = { type: 'string', value: text.text };
       if (text.encoding !== 'utf-8') out.encoding = text.encoding;
@@ -67,8 +82,9 @@ export function inferMmkvValue(payload: Uint8Array): TypedValue {
       return out;
     }
   }
-  if (n === 8) return { type: 'double', value: readDouble(payload) };
-  if (str !== undefined) return { type: 'bytes', value: Buffer.from(str).toString('hex') };
+  if (n === 8) return { type: 'double', value: finite(buf.readDoubleLE(start)) };
+  if (body >= 0) return { type: 'bytes', value: buf.toString('hex', body, end) };
+  const payload = buf.subarray(start, end);
   const int = decodeSingleVarint(payload);
   if (int !== undefined) {
     const signed = BigInt.asIntN(64, int);
@@ -76,7 +92,7 @@ export function inferMmkvValue(payload: Uint8Array): TypedValue {
     return { type: 'int64', value: signed, alternatives: ['uint64'] };
   }
   if (n === 4) return { type: 'float', value: readFloat(payload) };
-  return { type: 'bytes', value: Buffer.from(payload).toString('hex') };
+  return { type: 'bytes', value: payload.toString('hex') };
 }
 
 /** Decodes a payload as a named type; undefined when the bytes cannot be that type. */
