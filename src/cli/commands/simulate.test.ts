@@ -7,7 +7,7 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { isSyncdocError } from '../../errors.js';
-import { FIXTURES, runCli, scratchDir } from '../../test-support/cli.js';
+import { FIXTURES, REPO_ROOT, runCli, scratchDir } from '../../test-support/cli.js';
 import { parseSimulateOptions, type SimulateCommandOptions } from './simulate.js';
 
 const SCENARIOS = join(FIXTURES, 'scenarios');
@@ -170,5 +170,30 @@ describe('syncdoc simulate (binary)', () => {
     expect(again.code).toBe(1);
     const rerun = (JSON.parse(again.stdout) as ReportJson).runs[0]!;
     expect(rerun.historyHash).toBe(report.runs.find((x) => x.algorithm === 'lww-wallclock' && x.seed === '2')!.historyHash);
+  }, 120_000);
+
+  it('the README’s "Use in CI" job runs as written (matrix substituted, fewer seeds)', async () => {
+    const readme = readFileSync(join(REPO_ROOT, 'README.md'), 'utf8');
+    const section = readme.slice(readme.indexOf('<!-- section:simulate -->'), readme.indexOf('<!-- end:simulate -->'));
+    const yaml = section.slice(section.indexOf('#### Use in CI'));
+    expect(yaml).toMatch(/matrix:\s+shard: \[1, 2, 3, 4\]/);
+    expect(yaml).toMatch(/uses: actions\/upload-artifact@v4[\s\S]*path: reports\/simulate-\$\{\{ matrix\.shard \}\}\.xml/);
+    expect(yaml).toMatch(/if: failure\(\)[\s\S]*path: reports\/simulate-\$\{\{ matrix\.shard \}\}\.html/);
+    const line = /run: (node bin\/syncdoc simulate .*)/.exec(yaml)![1]!;
+    const dir = scratchDir();
+    const argv = line
+      .replaceAll('${{ matrix.shard }}', '3')
+      .replace('--seeds 1..10000', '--seeds 1..40')
+      .split(' ')
+      .slice(2) // "node bin/syncdoc"
+      .map((a) => (a.startsWith('reports/') ? join(dir, a) : a));
+    const r = await runCli(argv, { timeoutMs: 110_000 });
+    expect(r.code, r.stderr).toBe(0);
+    const junit = readFileSync(join(dir, 'reports', 'simulate-3.xml'), 'utf8');
+    const parsed = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '' }).parse(junit) as { testsuites: { tests: string; failures: string } };
+    const scenarios = readdirSync(SCENARIOS).filter((f) => f.endsWith('.json')).length;
+    expect(parsed.testsuites.tests).toBe(String(scenarios * 10)); // shard 3/4 of 40 seeds
+    expect(parsed.testsuites.failures).toBe('0');
+    expect(readFileSync(join(dir, 'reports', 'simulate-3.html'), 'utf8')).toContain('No failing runs.');
   }, 120_000);
 });
