@@ -125,6 +125,14 @@ describe('folders and single files', () => {
     });
   });
 
+  it('a folder holding only an archive: the error points at the archive', async () => {
+    const dir = scratchDir();
+    await writeTar(join(dir, 'backup.tgz'), join(SNAPSHOTS, 'watermelondb-basic'), ['watermelon.db'], true);
+    const err = await expectInputError(openSnapshot(dir), 'E_NO_STORES');
+    expect(err.message).toBe('no stores found (1 archive(s) inside were not opened)');
+    expect(err.hint).toBe(`pass the archive itself: syncdoc inspect ${join(dir, 'backup.tgz')}`);
+  });
+
   it('the walk is bounded: too many files or too deep is a finding', () => {
     const dir = scratchDir();
     for (let i = 0; i < 5; i++) writeFileSync(join(dir, `f${i}`), 'x');

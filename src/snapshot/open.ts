@@ -293,16 +293,26 @@ function readHeadOrThrow(abs: string, input: string): Buffer {
   }
 }
 
+/** The snapshot-opening findings that explain an empty result, as `(… ; …)` notes for the error. */
 function noStores(input: string, findings: Finding[]): InputError {
-  const refused = findings.filter((f) => f.code === 'SNAPSHOT_LINK_OUTSIDE' || f.code === 'ARCHIVE_ENTRY_REFUSED').length;
-  const unrecognised = findings.filter((f) => f.code === 'SNAPSHOT_UNRECOGNISED_FILE' || f.code === 'SNAPSHOT_EMPTY_FILE').length;
+  const count = (...codes: string[]): number => findings.filter((f) => codes.includes(f.code)).length;
+  const refused = count('SNAPSHOT_LINK_OUTSIDE', 'ARCHIVE_ENTRY_REFUSED');
+  const unrecognised = count('SNAPSHOT_UNRECOGNISED_FILE', 'SNAPSHOT_EMPTY_FILE');
+  const unreadable = count('SNAPSHOT_UNREADABLE_ENTRY');
+  const nested = findings.filter((f) => f.code === 'SNAPSHOT_NESTED_ARCHIVE');
   const notes = [
     refused ? `${refused} link(s) or entries pointing outside the snapshot were refused` : '',
     unrecognised ? `${unrecognised} file(s) named like databases are empty or not SQLite` : '',
+    unreadable ? `${unreadable} file(s) or folder(s) could not be read` : '',
+    nested.length ? `${nested.length} archive(s) inside were not opened` : '',
   ].filter(Boolean);
+  const first = nested[0]?.ref;
   return new InputError(`no stores found${notes.length ? ` (${notes.join('; ')})` : ''}`, {
     code: 'E_NO_STORES',
     subject: input,
-    hint: `point syncdoc at the app's data folder (Android: files/ and databases/; iOS: Documents/ and Library/); ${ACCEPTED}`,
+    hint:
+      first !== undefined
+        ? `pass the archive itself: syncdoc inspect ${join(input, first)}`
+        : `point syncdoc at the app's data folder (Android: files/ and databases/; iOS: Documents/ and Library/); ${ACCEPTED}`,
   });
 }
