@@ -34,28 +34,22 @@ export interface WriteInput {
   readonly fields: Readonly<Record<string, unknown>>;
 }
 
-/** An op in a device's durable outbox. */
-export interface OutboxEntry {
-  readonly seq: number;
-  readonly key: string;
-  readonly kind: OpKind;
-  readonly write: number;
-  readonly idempotencyKey: string;
-  readonly origin: string;
-  /** Algorithm payload, built at write time. */
-  readonly p: unknown;
-  /** Transmissions so far (a bound, not a decision input). */
-  sends: number;
-}
-
-/** An op as it travels in a push: the outbox entry plus what `prepareOp` added at push time. */
+/** An op as it travels in a push: what the outbox holds, with the payload `prepareOp` made at push time. */
 export interface SentOp {
   readonly key: string;
   readonly kind: OpKind;
   readonly write: number;
   readonly idempotencyKey: string;
   readonly origin: string;
+  /** Algorithm payload. */
   readonly p: unknown;
+}
+
+/** An op in a device's durable outbox (payload built at write time). */
+export interface OutboxEntry extends SentOp {
+  readonly seq: number;
+  /** Transmissions so far (a bound, not a decision input). */
+  sends: number;
 }
 
 export type ApplyStatus = 'applied' | 'ignored' | 'conflict';
@@ -67,6 +61,15 @@ export interface ReplicaCtx {
   now(): number;
   /** The algorithm's in-memory state (lost on crash; see `Algorithm.onRestart`). */
   mem: unknown;
+}
+
+/**
+ * The cells and existence flag of a record after a user write: a create starts from nothing, an
+ * update or delete from the previous cells; the write's own fields overwrite. Every algorithm that
+ * keeps whole records locally starts from this.
+ */
+export function cellsAfterWrite(prev: Rec | undefined, write: WriteInput): { cells: Record<string, Cell>; ex: Cell } {
+  return { cells: mergeCells(write.kind === 'create' ? {} : (prev?.cells ?? {}), write.fields, write.id), ex: existsCell(write) };
 }
 
 export function mergeCells(base: Readonly<Record<string, Cell>>, fields: Readonly<Record<string, unknown>>, w: number): Record<string, Cell> {

@@ -4,7 +4,7 @@
  * are plain data with no wall-clock content, so where a job ran never shows in the report.
  */
 import { getAlgorithm } from './algorithms/index.js';
-import { CHECKER_NAMES, checkHistory, runVerdict, type CheckerName, type CheckReport, type Verdict } from './checkers.js';
+import { CHECKER_NAMES, checkHistory, runVerdict, type CheckerName, type CheckReport, type Verdict, type Violation } from './checkers.js';
 import { historyHash } from './history.js';
 import { timelineData, type TimelineData } from './html-timeline.js';
 import type { FaultSpec, LoadedScenario, OpSpec } from './scenario.js';
@@ -38,15 +38,8 @@ export interface RunRecord {
   steps?: number;
 }
 
-export interface ViolationDetail {
-  checker: CheckerName;
-  key: string;
-  field?: string;
-  at: string;
-  t: number;
-  message: string;
-  declared?: string;
-}
+/** A violation as reports carry it: without the write ids (the trace names them). */
+export type ViolationDetail = Omit<Violation, 'lost' | 'kept'>;
 
 export interface FailureDetail {
   scenario: string;
@@ -74,7 +67,8 @@ function violations(report: CheckReport): ViolationDetail[] {
   for (const name of CHECKER_NAMES) {
     for (const v of report[name].violations) {
       if (out.length >= MAX_VIOLATIONS) return out;
-      out.push({ checker: name, key: v.key, ...(v.field === undefined ? {} : { field: v.field }), at: v.at, t: v.t, message: v.message, ...(v.declared === undefined ? {} : { declared: v.declared }) });
+      const { lost: _lost, kept: _kept, ...detail } = v;
+      out.push(detail);
     }
   }
   return out;

@@ -5,7 +5,7 @@
  * by someone else since that base, the server's value wins. A pull replaces the fields that are
  * not dirty and keeps the dirty ones until they are pushed.
  */
-import { EXISTS, existsCell, mergeCells, writtenCells, type Cell, type Rec } from '../model.js';
+import { cellsAfterWrite, EXISTS, existsCell, writtenCells, type Cell, type Rec } from '../model.js';
 import type { Algorithm } from './types.js';
 
 interface Meta {
@@ -29,8 +29,7 @@ export const fieldMerge: Algorithm = {
   localWrite(_ctx, prev, write) {
     const pm = (prev as Rec<Meta> | undefined)?.m;
     const rec: Rec<Meta> = {
-      cells: mergeCells(write.kind === 'create' ? {} : (prev?.cells ?? {}), write.fields, write.id),
-      ex: existsCell(write),
+      ...cellsAfterWrite(prev, write),
       m: { v: pm?.v ?? 0, f: pm?.f ?? {} },
     };
     const p: Payload = { cells: writtenCells(write), ex: existsCell(write) };

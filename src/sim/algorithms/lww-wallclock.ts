@@ -4,7 +4,7 @@
  * greater device id). The flaw is kept: a device whose clock is behind loses a write that happened
  * after the one it overwrites, and whole-record copies bring back fields others changed.
  */
-import { existsCell, mergeCells, type Rec } from '../model.js';
+import { cellsAfterWrite, type Rec } from '../model.js';
 import type { Algorithm } from './types.js';
 
 interface Meta {
@@ -24,8 +24,7 @@ export const lwwWallclock: Algorithm = {
   newMem: () => null,
   localWrite(ctx, prev, write) {
     const rec: Rec<Meta> = {
-      cells: mergeCells(write.kind === 'create' ? {} : (prev?.cells ?? {}), write.fields, write.id),
-      ex: existsCell(write),
+      ...cellsAfterWrite(prev, write),
       m: { s: ctx.now(), d: ctx.id },
     };
     return { rec, p: rec };

@@ -3,7 +3,7 @@
  * of the write; a pull skips every record that has pending local ops (and the cursor moves past
  * it anyway, as the seed does). Declared: a web write concurrent with a pending device write is lost.
  */
-import { existsCell, mergeCells, type Rec } from '../model.js';
+import { cellsAfterWrite, type Rec } from '../model.js';
 import type { Algorithm } from './types.js';
 
 interface Meta {
@@ -25,8 +25,7 @@ export const mobileWins: Algorithm = {
   newMem: () => null,
   localWrite(_ctx, prev, write) {
     const rec: Rec<Meta> = {
-      cells: mergeCells(write.kind === 'create' ? {} : (prev?.cells ?? {}), write.fields, write.id),
-      ex: existsCell(write),
+      ...cellsAfterWrite(prev, write),
       m: { v: (prev as Rec<Meta> | undefined)?.m.v ?? 0 },
     };
     return { rec, p: rec };

@@ -4,7 +4,7 @@
  * is dropped. A pull always replaces the local copy, pending edits included. Declared: device edits
  * concurrent with another write to the record are lost.
  */
-import { existsCell, mergeCells, writtenCells, type Cell, type Rec } from '../model.js';
+import { cellsAfterWrite, existsCell, writtenCells, type Cell, type Rec } from '../model.js';
 import type { Algorithm } from './types.js';
 
 interface Meta {
@@ -31,8 +31,7 @@ export const serverWins: Algorithm = {
   newMem: () => null,
   localWrite(_ctx, prev, write) {
     const rec: Rec<Meta> = {
-      cells: mergeCells(write.kind === 'create' ? {} : (prev?.cells ?? {}), write.fields, write.id),
-      ex: existsCell(write),
+      ...cellsAfterWrite(prev, write),
       m: { v: write.kind === 'create' ? 0 : ((prev as Rec<Meta> | undefined)?.m.v ?? 0) },
     };
     const p: Payload = { cells: writtenCells(write), ex: existsCell(write) };

@@ -5,7 +5,7 @@
  * it deterministically: the greater writer id wins the whole record, clocks merged. Devices merge
  * pulls the same way (without counting).
  */
-import { existsCell, mergeCells, type Rec } from '../model.js';
+import { cellsAfterWrite, type Rec } from '../model.js';
 import type { Algorithm } from './types.js';
 
 interface Meta {
@@ -49,8 +49,7 @@ export const vectorClock: Algorithm = {
   localWrite(ctx, prev, write) {
     const vc = (prev as Rec<Meta> | undefined)?.m.vc ?? {};
     const rec: Rec<Meta> = {
-      cells: mergeCells(write.kind === 'create' ? {} : (prev?.cells ?? {}), write.fields, write.id),
-      ex: existsCell(write),
+      ...cellsAfterWrite(prev, write),
       m: { vc: { ...vc, [ctx.id]: (vc[ctx.id] ?? 0) + 1 }, d: ctx.id },
     };
     return { rec, p: rec };
