@@ -1,6 +1,7 @@
 // The docs test: README must document every command registered in program.ts, every exit code in
 // src/errors.ts, and every finding code of every src/**/finding-codes.ts (with its severity), so
-// nothing ships undocumented. Codes listed in README but defined nowhere are flagged too.
+// nothing ships undocumented. Codes listed in README but defined nowhere, and finding codes used in
+// src without a registry entry, are flagged too.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -61,6 +62,23 @@ describe('README documents', () => {
   it('no finding code that no finding-codes.ts defines', async () => {
     const defined = new Set((await allFindingCodes()).map((c) => c.code));
     expect([...readmeFindingRows().keys()].filter((c) => !defined.has(c))).toEqual([]);
+  });
+
+  it('every finding code written as a literal in src is defined in a finding-codes.ts', async () => {
+    const defined = new Set((await allFindingCodes()).map((c) => c.code));
+    const sources = (dir: string): string[] =>
+      readdirSync(dir, { withFileTypes: true }).flatMap((d) =>
+        d.isDirectory() ? sources(join(dir, d.name)) : d.name.endsWith('.ts') && !d.name.endsWith('.test.ts') ? [join(dir, d.name)] : [],
+      );
+    const undefinedCodes = new Set<string>();
+    for (const file of sources(join(REPO_ROOT, 'src'))) {
+      // error codes (E_…) belong to exceptions, not findings
+      for (const m of readFileSync(file, 'utf8').matchAll(/code: '([A-Z][A-Z0-9_]+)'/g)) {
+        const code = m[1] as string;
+        if (!code.startsWith('E_') && !defined.has(code)) undefinedCodes.add(`${code} (${relative(REPO_ROOT, file)})`);
+      }
+    }
+    expect([...undefinedCodes]).toEqual([]);
   });
 
   it('no finding code defined twice with different meanings', async () => {
