@@ -25,7 +25,7 @@ import { compileRowEncoder } from './row-encoder.js';
 import type { ScanContext, SourceInfo } from './source.js';
 import { isUnifiedDatabase, unifiedLayout } from './sources/sqlite-layouts.js';
 import { selectSql } from './table-scan.js';
-import { recordsRowRecord } from './unified.js';
+import { recordsRowRecord, safeJson } from './unified.js';
 
 export interface CheckResult {
   check: 'sqlite-integrity' | 'foreign-keys' | 'mmkv-crc' | 'row-checksums' | 'queue-references' | 'migration-digests';
@@ -199,7 +199,7 @@ function checkMigrationDigests(
   let compared = 0;
   for (const [collection, value] of Object.entries(recorded)) {
     // migrate stores each digest as its JSON text
-    const d = typeof value === 'string' ? (safeJson(value) as typeof value | null) : value;
+    const d = (typeof value === 'string' ? safeJson(value) : value) as { count?: unknown; sum?: unknown } | null;
     if (d === null || typeof d !== 'object' || typeof d.count !== 'number' || typeof d.sum !== 'string') continue;
     compared++;
     const now = digests.get(collection) ?? new DigestAccumulator();
@@ -288,13 +288,5 @@ function checkQueues(snapshot: NonNullable<OpenedSource['snapshot']>, checks: Ch
       status: orphans || missingDeps ? 'fail' : 'pass',
       detail: `${q.count} ops; ${orphans} orphans, ${missingDeps} missing dependencies (all queues)`,
     });
-  }
-}
-
-function safeJson(text: string): unknown {
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return null;
   }
 }

@@ -6,10 +6,10 @@
  * their `data` JSON into fields beside the sync columns, as migrate's generic encoder does.
  */
 import { layoutOf } from '../migrate/rows.js';
+import { quoteIdent } from '../readers/sqlite.js';
 import { camelCase, type LogicalRecord } from './canonical.js';
 import type { TableSpec } from './table-scan.js';
 
-const quote = (c: string): string => `"${c.replace(/"/g, '""')}"`;
 
 /** The table spec of a collection with its own table; undefined for `records` collections. */
 export function unifiedTableSpec(collection: string): TableSpec | undefined {
@@ -18,8 +18,8 @@ export function unifiedTableSpec(collection: string): TableSpec | undefined {
   return {
     collection,
     table: layout.table,
-    idSql: quote('client_id'),
-    columns: layout.contentColumns.map((column, i) => ({ sql: quote(column), field: layout.specs[i]!.field, kind: layout.specs[i]!.kind })),
+    idSql: quoteIdent('client_id'),
+    columns: layout.contentColumns.map((column, i) => ({ sql: quoteIdent(column), field: layout.specs[i]!.field, kind: layout.specs[i]!.kind })),
     hasRowid: true,
   };
 }
@@ -39,7 +39,8 @@ export function recordsRowRecord(row: Readonly<Record<string, unknown>>): Logica
   return { id: String(row['client_id']), fields };
 }
 
-function safeJson(text: string): unknown {
+/** Parsed JSON, or the text itself when it is not JSON (kept rather than dropped). */
+export function safeJson(text: string): unknown {
   try {
     return JSON.parse(text) as unknown;
   } catch {

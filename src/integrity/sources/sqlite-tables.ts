@@ -6,6 +6,7 @@
  * collection (the unified `records` table) come in as plain scans.
  */
 import Database from 'better-sqlite3';
+import { quoteIdent } from '../../readers/sqlite.js';
 import type { LogicalRecord } from '../canonical.js';
 import { DigestAccumulator } from '../digest.js';
 import { rowToRecord } from '../row-encoder.js';
@@ -26,6 +27,8 @@ export interface SqliteSourceOptions {
   scans?: Record<string, (db: Database.Database) => Iterable<LogicalRecord>>;
   pendingOps?: () => Promise<PendingOp[]>;
   onClose?: () => void;
+  /** Tables with fewer rowids are scanned as one task (default 50,000). */
+  splitMinRows?: number;
 }
 
 export function sqliteTableSource(opts: SqliteSourceOptions): RecordSource {
@@ -46,11 +49,11 @@ export function sqliteTableSource(opts: SqliteSourceOptions): RecordSource {
   function ranges(spec: TableSpec, ctx: ScanContext): ScanRange[] {
     const parts = ctx.pool?.size ?? 1;
     if (!spec.hasRowid || parts < 2) return [null];
-    const { lo, hi } = db.prepare(`SELECT min(rowid) AS lo, max(rowid) AS hi FROM "${spec.table.replace(/"/g, '""')}"`).get() as {
+    const { lo, hi } = db.prepare(`SELECT min(rowid) AS lo, max(rowid) AS hi FROM ${quoteIdent(spec.table)}`).get() as {
       lo: number | null;
       hi: number | null;
     };
-    if (lo === null || hi === null || hi - lo + 1 < SPLIT_MIN_ROWS) return [null];
+    if (lo === null || hi === null || hi - lo + 1 < (opts.splitMinRows ?? SPLIT_MIN_ROWS)) return [null];
     const step = Math.ceil((hi - lo + 1) / parts);
     return Array.from({ length: parts }, (_, i) => [lo + i * step, Math.min(hi, lo + (i + 1) * step - 1)] as const);
   }
