@@ -50,3 +50,6 @@ export { openRecordSource, type OpenedSource } from './integrity/open-source.js'
 export { compareSources, type CompareOptions, type CompareReport, type Difference } from './integrity/compare.js';
 export { checkSource, type CheckReport } from './integrity/checks.js';
 export { openConvexExport, isConvexExport, type ConvexExport, type ConvexDocument, type ConvexValue } from './readers/convex-export.js';
+export { readMmkvInput } from './readers/mmkv-input.js';
+export { runQuery, openQueryDatabase, type QueryReport, type QueryOptions } from './query/query.js';
+export { inspectKeyValueStores, type KeyValueInspection, type CrossLayerPair, type KeyValueStoreSummary } from './inspect/cross-layer.js';

@@ -47,3 +47,22 @@ describe('cross-layer duplicates (SQLite ↔ MMKV Zustand stores)', () => {
     expect(diff).toMatchObject({ equal: false, newer: 'key-value', differingFields: ['updated_at', 'tags_json', 'note'] });
   });
 });
+
+describe('key-value stores in inspect', () => {
+  it('an encrypted MMKV instance without a key is a warning, not damage', async () => {
+    const { copyFileSync, mkdirSync } = await import('node:fs');
+    const { scratchDir } = await import('../test-support/cli.js');
+    const dir = join(scratchDir(), 'mmkv');
+    mkdirSync(dir);
+    for (const f of ['encrypted-aes128', 'encrypted-aes128.crc', 'overwrites', 'overwrites.crc']) copyFileSync(join(FIXTURES, 'mmkv', f), join(dir, f));
+    const snap = await openSnapshot(dir);
+    try {
+      const result = inspectKeyValueStores(snap);
+      expect(result.findings).toEqual([expect.objectContaining({ code: 'MMKV_ENCRYPTED', severity: 'warn', store: 'encrypted-aes128' })]);
+      expect(result.stores.find((s) => s.store === 'overwrites')).toMatchObject({ keys: 5, removedKeys: 2, integrity: { status: 'verified' } });
+      expect(result.stores.find((s) => s.store === 'encrypted-aes128')?.error).toMatch(/encrypted/);
+    } finally {
+      snap.close();
+    }
+  });
+});
