@@ -212,9 +212,13 @@ export async function renderReplayText(report: ReplayReport, globals: GlobalOpti
   }
   if (report.deadLetters.length > 0) lines.push(`dead letters (conflict/rejected, not retried): ${report.deadLetters.map((d) => d.id).join(', ')}`);
   const verdict = report.verdict === 'pass' ? s.green('pass') : report.verdict === 'fail' ? s.red('fail') : s.yellow('inconclusive');
-  lines.push(
-    `${verdict}${report.verdict === 'inconclusive' ? ': some outcomes are unknown or ops unsent; rerun the same command to resume from the journal' : ''}`,
-  );
+  const why =
+    report.verdict === 'inconclusive'
+      ? `: ${t.indefinite} outcome(s) unknown, ${t.unsent} op(s) unsent; rerun the same command to resume from the journal`
+      : report.verdict === 'fail'
+        ? `: ${t.conflict + t.rejected} dead letter(s), ${t.blocked} op(s) blocked behind them`
+        : '';
+  lines.push(`${verdict}${why}`);
   return lines.join('\n') + '\n';
 }
 
