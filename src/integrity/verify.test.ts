@@ -18,6 +18,7 @@ const EXPORT = join(TRIPLE, 'server/snapshot_happy-lynx-123_20250314T113000Z.zip
 
 interface Truth {
   expected_final_state: { records: Record<string, { table: string; id: string; category: string }> };
+  expected_pending_ops: { ops: Array<{ table: string; id: string; op: string }> };
   outbox: { entries: Array<{ collection: string; payload: string }> };
 }
 const truth = JSON.parse(readFileSync(join(TRIPLE, 'truth.json'), 'utf8')) as Truth;
@@ -101,6 +102,17 @@ describe('after a migration', { timeout: 60_000 }, () => {
     expect(report.b.kind).toBe('unified-db');
     expect(report.differences).toEqual([]);
     expect(report.verdict).toBe('match');
+  });
+
+  it('migrated vs server with --expect-pending: the differences are exactly the pending ops, all expected', async () => {
+    const report = await compare(migrated, EXPORT, { expectPending: true });
+    const got = report.differences.map((d) => `${d.collection}:${d.id}:${d.expected?.op ?? 'UNEXPECTED'}`).sort();
+    const want = truth.expected_pending_ops.ops.map((o) => `${o.table}:${o.id}:${o.op}`).sort();
+    expect(got).toEqual(want);
+    expect(report.verdict).toBe('match');
+    const strict = await compare(migrated, EXPORT);
+    expect(strict.verdict).toBe('mismatch');
+    expect(strict.counts.unexpected).toBe(want.length);
   });
 
   it('one flipped field, one deleted row, one added row: exactly those records', async () => {
