@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { DigestAccumulator, hex64, type CollectionDigest, type RecordHasher } from '../integrity/index.js';
 import { applyUnifiedSchema } from '../schema/index.js';
+import { bulkWhere } from './bulk.js';
 import { CollectionDigester, contentSelect, encoderOf, layoutOf, rowValues } from './rows.js';
 import type { MigrationPlan } from './types.js';
 
@@ -115,9 +116,10 @@ export function applyPlan(plan: MigrationPlan, tempPath: string, hasher: RecordH
           });
           const cols = layout.columns.map((c) => `"${c}"`).join(', ');
           const exprs = [...b.exprs, `'synced'`, `syncdoc_row_checksum(${[b.idExpr, ...b.contentExprs].join(', ')})`];
+          const where = bulkWhere(b);
           db.prepare(
-            `INSERT INTO "${layout.table}" (${cols}) SELECT ${exprs.join(', ')} FROM ${aliases.get(b.localPath)}."${b.table.replace(/"/g, '""')}" WHERE coalesce((${b.condition}), 0) = 1 ORDER BY ${b.idExpr}`,
-          ).run(...b.params);
+            `INSERT INTO "${layout.table}" (${cols}) SELECT ${exprs.join(', ')} FROM ${aliases.get(b.localPath)}."${b.table.replace(/"/g, '""')}" WHERE ${where.sql} ORDER BY ${b.idExpr}`,
+          ).run(...where.params);
         }
         const stmt = db.prepare(insertSql(layout.table, layout.columns));
         for (const r of plan.records) if (r.collection === collection) stmt.run(rowValues(layout, r));

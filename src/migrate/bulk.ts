@@ -23,6 +23,11 @@ export interface BulkCopy {
   /** Rows copied in bulk: `coalesce((cond), 0) = 1`. */
   condition: string;
   params: string[];
+  /**
+   * The general path's rowids (JSON array), once it has read them: the bulk copy is every other
+   * row, so apply need not evaluate the condition a second time.
+   */
+  generalRowids: string | null;
   /** One SQL expression per layout column except `sync_status` and `row_checksum`. */
   exprs: string[];
   /** SQL expressions of the content columns (the checksum's input), in `contentColumns` order. */
@@ -31,7 +36,7 @@ export interface BulkCopy {
   count: number;
   /** Non-null timestamp values per source field (all ms already). */
   timestampCounts: Record<string, number>;
-  /** The newest created/updated time among the copied rows (UTC ms). */
+  /** The newest created/updated time in the table (UTC ms; the general path's rows included). */
   newestMs: number | null;
 }
 
@@ -134,11 +139,10 @@ export function planBulkCopy(
     params.push(JSON.stringify([...exclusion.serverIds].sort()));
   }
   const condition = conds.map((c) => `(${c})`).join(' AND ');
+  // totals over the whole table (a plain scan); the general path's share is subtracted by the caller
   const counts = db
-    .prepare(
-      `SELECT count(*) AS n, max(${createdAt}) AS c, max(${updatedAt}) AS u${timeFields.map((f, i) => `, count(${quoteIdent(f)}) AS t${i}`).join('')} FROM ${t} WHERE coalesce((${condition}), 0) = 1`,
-    )
-    .get(...params) as Record<string, number | null>;
+    .prepare(`SELECT count(*) AS n, max(${createdAt}) AS c, max(${updatedAt}) AS u${timeFields.map((f, i) => `, count(${quoteIdent(f)}) AS t${i}`).join('')} FROM ${t}`)
+    .get() as Record<string, number | null>;
   const newest = Math.max(counts['c'] ?? -Infinity, counts['u'] ?? -Infinity);
   const timestampCounts: Record<string, number> = {};
   timeFields.forEach((f, i) => (timestampCounts[f] = counts[`t${i}`] ?? 0));
@@ -150,6 +154,7 @@ export function planBulkCopy(
     table: spec.table,
     condition,
     params,
+    generalRowids: null,
     exprs: [id, serverId, userId, ...domain, createdAt, updatedAt, 'NULL', version, 'NULL'],
     contentExprs: [userId, ...domain, createdAt, updatedAt, 'NULL', version],
     idExpr: id,
@@ -157,6 +162,24 @@ export function planBulkCopy(
     timestampCounts,
     newestMs: Number.isFinite(newest) ? newest : null,
   };
+}
+
+/**
+ * Turns the table totals into the bulk copy's own figures once the general path has read its rows:
+ * what the general path took is not copied in bulk.
+ */
+export function settleBulkCounts(bulk: BulkCopy, general: Array<Record<string, unknown>>, rowids: number[]): void {
+  bulk.count -= general.length;
+  bulk.generalRowids = JSON.stringify(rowids);
+  for (const field of Object.keys(bulk.timestampCounts)) {
+    bulk.timestampCounts[field]! -= general.filter((r) => r[field] !== null && r[field] !== undefined).length;
+  }
+}
+
+/** The WHERE clause apply uses: the complement of the general path's rows (or the condition itself). */
+export function bulkWhere(bulk: BulkCopy): { sql: string; params: string[] } {
+  if (bulk.generalRowids !== null) return { sql: 'rowid NOT IN (SELECT value FROM json_each(?))', params: [bulk.generalRowids] };
+  return { sql: `coalesce((${bulk.condition}), 0) = 1`, params: bulk.params };
 }
 
 /** The WHERE clause for the rows the general path reads (the complement of the bulk copy). */

@@ -15,7 +15,7 @@ import { NormaliseLog } from './normalise.js';
 import { fingerprintSnapshot } from './profiles/fingerprint.js';
 import { chooseProfile } from './profiles/index.js';
 import { findStore, readDeviceSource, readServerSources, StoreCache, type SourceSpec } from './profiles/sources.js';
-import { generalWhere, planBulkCopy, type BulkCopy, type BulkExclusion } from './bulk.js';
+import { generalWhere, planBulkCopy, settleBulkCounts, type BulkCopy, type BulkExclusion } from './bulk.js';
 import { layoutOf } from './rows.js';
 import type { LegacyInput, SourceBatch, SourceFingerprint } from './types.js';
 
@@ -76,14 +76,15 @@ export async function loadLegacy(snapshot: Snapshot, opts: LoadOptions): Promise
               exclusionFor(spec.collection, batches, ops, build.aliases),
             )
           : null;
-      if (plan === null || plan.count === 0) {
+      if (plan === null) {
         batches.push(readDeviceSource(spec, cache, log));
         continue;
       }
+      batches.push(readDeviceSource(spec, cache, log, { sql: generalWhere(plan), params: plan.params }, (rows, rowids) => settleBulkCounts(plan, rows, rowids)));
+      if (plan.count === 0) continue;
       bulk.push(plan);
       const source = `${spec.store}#${spec.table}`;
       for (const [field, n] of Object.entries(plan.timestampCounts)) if (n > 0) log.decide(spec.collection, source, field, 'ms detected (bulk copy)', n);
-      batches.push(readDeviceSource(spec, cache, log, { sql: generalWhere(plan), params: plan.params }));
     }
     for (const q of outbox.queues) {
       if (q.walMissing) {

@@ -113,6 +113,9 @@ export class StoreCache {
   }
 }
 
+/** The rowid alias read beside every SQLite row (removed before the row is normalised). */
+const ROWID = 'syncdoc:rowid';
+
 const LAYER_OF: Record<SourceSpec['kind'], Layer> = { sqlite: 'sqlite', mmkv: 'mmkv', asyncstorage: 'asyncstorage', convex: 'server' };
 
 /** Reads one device-side source into a batch of normalised records. */
@@ -122,6 +125,8 @@ export function readDeviceSource(
   log: NormaliseLog,
   /** SQLite only: the rows to read (the rest were planned as a bulk copy). */
   where?: { sql: string; params: unknown[] },
+  /** Receives the raw SQLite rows read and their rowids (the bulk copy copies every other row). */
+  onRows?: (rows: Array<Record<string, unknown>>, rowids: number[]) => void,
 ): SourceBatch {
   const layer = LAYER_OF[spec.kind];
   let rows: unknown[];
@@ -129,7 +134,17 @@ export function readDeviceSource(
   if (spec.kind === 'sqlite') {
     source = `${spec.store}#${spec.table}`;
     const filter = where === undefined ? '' : ` WHERE ${where.sql}`;
-    rows = cache.db(spec.store).prepare(`SELECT * FROM ${quoteIdent(spec.table)}${filter} ORDER BY rowid`).all(...(where?.params ?? []));
+    const read = cache
+      .db(spec.store)
+      .prepare(`SELECT rowid AS "${ROWID}", * FROM ${quoteIdent(spec.table)}${filter} ORDER BY rowid`)
+      .all(...(where?.params ?? [])) as Array<Record<string, unknown>>;
+    const rowids = read.map((r) => {
+      const id = r[ROWID] as number;
+      delete r[ROWID];
+      return id;
+    });
+    onRows?.(read, rowids);
+    rows = read;
   } else {
     source = `${spec.store}#${spec.key}:${spec.path}`;
     const value = readPath(cache.jsonState(spec.kind, spec.store, spec.key), spec.path);
