@@ -321,7 +321,7 @@ function checkSequence(c: Collector, ops: OutboxOp[]): void {
   }
   let prev: OutboxOp | null = null;
   for (const op of ops) {
-    if (op.createdAt === null) continue;
+    if (op.createdAt === null || !isOpen(op)) continue;
     if (prev && prev.createdAt !== null && op.createdAt < prev.createdAt) {
       c.add('OUTBOX_CREATED_AT_ORDER', [prev, op], `entry ${op.id} was created ${new Date(op.createdAt).toISOString()}, before entry ${prev.id} (${new Date(prev.createdAt).toISOString()}) that precedes it in send order: a clock jump or a re-enqueue`);
     }
@@ -340,6 +340,8 @@ function checkUnits(c: Collector, ops: OutboxOp[]): void {
 
 function checkEntry(c: Collector, op: OutboxOp, options: LintOptions, defaultMax: number, redact: Redactor, newest: number | null): void {
   if (op.status === 'unknown') c.add('OUTBOX_INVALID_STATUS', [op], `entry ${op.id} has status '${op.rawStatus}', which no queue shape defines: it will never be picked up`);
+  // done and dead entries are history: nothing will send them, so their content is not checked
+  if (op.status === 'done' || op.status === 'dead') return;
   if (op.op === null) c.add('OUTBOX_INVALID_OP', [op], `entry ${op.id} has op '${op.rawOp}', not create, update or delete`);
   const limit = options.nowMs + (options.futureSkewMs ?? 5 * 60_000);
   const future = (['createdAt', 'lastAttemptAt', 'updatedAt'] as const).filter((f) => (op[f] ?? 0) > limit);

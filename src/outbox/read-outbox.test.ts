@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openSnapshot } from '../snapshot/open.js';
 import type { Snapshot } from '../snapshot/types.js';
-import { copyFixture, FIXTURES, hashTree, scratchDir } from '../test-support/cli.js';
+import { copyFixture, FIXTURES, hashTree, runCli, scratchDir } from '../test-support/cli.js';
 import { openOps, readOutbox } from './read-outbox.js';
 
 type Truth = { outbox: Record<string, unknown> };
@@ -143,5 +143,24 @@ describe('readOutbox on iOS AsyncStorage', () => {
     expect(outbox.ops).toHaveLength(1);
     expect(outbox.ops[0]).toMatchObject({ id: 'q1', op: 'create', recordId: 'n1', collection: 'note', attempts: 1, maxAttempts: 3, deviceId: 'ios-device-1' });
     expect(outbox.records[0]).toMatchObject({ recordId: 'n1', dirty: true });
+  });
+});
+
+describe('readOutbox on the unified schema', () => {
+  it('reads the sync_queue that `syncdoc migrate` writes (built binary)', async () => {
+    const out = join(scratchDir(), 'unified.db');
+    const r = await runCli(['migrate', copyFixture('snapshots/triple-layer-legacy'), '--out', out]);
+    expect(r.code, r.stderr).toBe(0);
+    const snap = await openSnapshot(out);
+    opened.push(snap);
+    const outbox = readOutbox(snap);
+    expect(outbox.queues.map((q) => q.shape)).toEqual(['unified']);
+    expect(openOps(outbox).length).toBeGreaterThan(0);
+    for (const op of outbox.ops) {
+      expect(op.op).not.toBeNull();
+      expect(op.idempotencyKey).toBeTruthy();
+      expect(op.recordTable).not.toBeNull();
+      expect(op.status).not.toBe('unknown');
+    }
   });
 });
