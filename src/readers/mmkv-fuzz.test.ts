@@ -86,6 +86,20 @@ describe('MMKV decoder under random damage', { timeout: 120_000 }, () => {
     });
   }
 
+  for (const fx of fixtures.filter((f) => f.key !== undefined)) {
+    it(`${fx.name}: a wrong key never yields entries, damaged or not`, () => {
+      fc.assert(
+        fc.property(fc.nat({ max: fx.data.length }), fc.option(flipsArb), fc.string({ minLength: 1, maxLength: 40 }), (dataLen, flips, key) => {
+          fc.pre(key !== fx.key);
+          const data = flips === null ? fx.data.subarray(0, dataLen) : flipBits(fx.data, flips);
+          const out = decodeOrRefuse(data, fx.crc, { key });
+          if (!(out instanceof InputError)) expect(out.entries).toEqual([]);
+        }),
+        { numRuns: 400 },
+      );
+    });
+  }
+
   it('random bytes as data and meta', () => {
     fc.assert(
       fc.property(fc.uint8Array({ maxLength: 600 }), fc.option(fc.uint8Array({ maxLength: 140 })), fc.option(fc.string({ maxLength: 40 })), (data, crc, key) => {

@@ -1,5 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { createCipheriv } from 'node:crypto';
 import { crc32 } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../errors.js';
@@ -277,5 +278,61 @@ describe('finding codes', () => {
     for (const [d, c] of cases) seen.push(...readMmkvInstance(d, c, { nowMs: Date.now(), as: { theme: 'double' } }).findings);
     expect(seen.length).toBeGreaterThan(5);
     for (const f of seen) expect(FINDING_CODES[f.code]?.severity, f.code).toBe(f.severity);
+  });
+});
+
+describe('encryption details', () => {
+  /** Re-encrypts the plain `overwrites` region the way MMKV would, with the given meta version. */
+  function encrypted(key: string, bits: 128 | 256, metaVersion: number): { data: Buffer; crc: Buffer } {
+    const { data, crc } = bytes('overwrites');
+    const size = crc.readUInt32LE(28);
+    const k = Buffer.alloc(bits / 8);
+    k.set(Buffer.from(key, 'utf8').subarray(0, k.length));
+    // meta version < 2 has no stored IV: MMKV uses the first 16 bytes of the padded key
+    const iv = metaVersion >= 2 ? Buffer.from('00112233445566778899aabbccddeeff', 'hex') : Buffer.from(k.subarray(0, 16));
+    const cipher = createCipheriv(bits === 128 ? 'aes-128-cfb' : 'aes-256-cfb', k, iv);
+    const region = cipher.update(data.subarray(4, 4 + size));
+    const out = Buffer.from(data);
+    region.copy(out, 4);
+    out.writeUInt32LE(size, 0); // older writers keep the size in the header
+    const meta = Buffer.alloc(112);
+    meta.writeUInt32LE(crc32(region), 0);
+    meta.writeUInt32LE(metaVersion, 4);
+    if (metaVersion >= 2) iv.copy(meta, 12);
+    if (metaVersion >= 3) meta.writeUInt32LE(size, 28);
+    return { data: out, crc: meta };
+  }
+
+  it('meta version 1: the IV is the padded key, the size is the header', () => {
+    const { data, crc } = encrypted('old-key', 128, 1);
+    const inst = readMmkvInstance(data, crc, { key: 'old-key' });
+    expect(inst.meta.sizeSource).toBe('header');
+    expect(inst.meta.aesBits).toBe(128);
+    expect(inst.entries.map((e) => e.key).sort()).toEqual(['counter', 'recreated', 'same.value', 'session.token', 'status']);
+  });
+
+  it('AES-256 with a short key: zero-padded to 32 bytes, found without --aes', () => {
+    const { data, crc } = encrypted('short', 256, 4);
+    const inst = readMmkvInstance(data, crc, { key: 'short' });
+    expect(inst.meta.aesBits).toBe(256);
+    expect(inst.entries.find((e) => e.key === 'status')?.value).toBe('idle');
+    expect(() => readMmkvInstance(data, crc, { key: 'short', aesBits: 128 })).toThrow(/wrong encryption key/);
+  });
+
+  it('a key longer than 32 bytes is cut, as MMKV does', () => {
+    const long = '0123456789abcdef0123456789ABCDEF-and-more';
+    const { data, crc } = encrypted(long, 256, 4);
+    expect(readMmkvInstance(data, crc, { key: long }).entries).toHaveLength(5);
+  });
+
+  it('a damaged encrypted file with the right key recovers its complete items', () => {
+    const { data, crc } = encrypted('k', 128, 4);
+    const cut = data.subarray(0, 300);
+    const inst = readMmkvInstance(cut, crc, { key: 'k' });
+    expect(inst.verdict).toBe('damaged');
+    expect(inst.entries.length).toBeGreaterThan(0);
+    expect(inst.entries.every((e) => /^[a-z.]+$/.test(e.key))).toBe(true);
+    // and with a wrong key, damage does not turn garbage into entries
+    expect(() => readMmkvInstance(cut, crc, { key: 'not-k' })).toThrow(/wrong encryption key/);
   });
 });

@@ -462,10 +462,15 @@ function hex32(n: number): string {
   return '0x' + (n >>> 0).toString(16).padStart(8, '0');
 }
 
-/** True when every item key is text: garbage from a wrong key almost never is. */
-function keysAreText(parsed: ParsedItems, plain: Buffer): boolean {
-  return parsed.items.every((it) => decodeText(plain.subarray(it.keyStart, it.keyEnd)) !== undefined);
+/** True when every item key is text (and, if `printable`, has no control characters): garbage from a wrong key almost never is. */
+function keysAreText(parsed: ParsedItems, plain: Buffer, printable = false): boolean {
+  return parsed.items.every((it) => {
+    const text = decodeText(plain.subarray(it.keyStart, it.keyEnd));
+    return text !== undefined && (!printable || !CONTROL_CHARS.test(text.text));
+  });
 }
+
+const CONTROL_CHARS = /[\x00-\x1f\x7f]/;
 
 /**
  * Decrypts (when a key is given, trying each AES size) and parses. With a matching CRC the parse
@@ -487,7 +492,8 @@ function decryptAndParse(
   if (key === undefined) {
     const parsed = parseItems(buf, HEADER_BYTES, regionEnd, expiring);
     const first = parsed.items[0];
-    const firstKeyIsText = first === undefined || decodeText(buf.subarray(first.keyStart, first.keyEnd)) !== undefined;
+    const firstKey = first === undefined ? undefined : decodeText(buf.subarray(first.keyStart, first.keyEnd));
+    const firstKeyIsText = first === undefined || (firstKey !== undefined && !CONTROL_CHARS.test(firstKey.text));
     if ((crcOk && !complete(parsed)) || !firstKeyIsText) {
       throw new InputError(
         crcOk ? 'the MMKV data matches its CRC but does not parse as items: it is probably encrypted' : 'the MMKV data does not start with a readable item: it is probably encrypted (or badly damaged)',
@@ -515,7 +521,10 @@ function decryptAndParse(
       const prefix = parseItems(plain, HEADER_BYTES, HEADER_BYTES + verifiedPrefix, expiring);
       if (!(prefix.stop === undefined && prefix.parsedEnd === HEADER_BYTES + verifiedPrefix)) continue;
     }
-    if (parsed.items.length === 0 || !keysAreText(parsed, plain)) continue;
+    // Garbage from a wrong key can parse as one short item by chance; two items of printable keys,
+    // or half the region, cannot (in practice).
+    const enough = parsed.items.length >= 2 || parsed.parsedEnd - HEADER_BYTES >= (regionEnd - HEADER_BYTES) / 2;
+    if (parsed.items.length === 0 || !enough || !keysAreText(parsed, plain, true)) continue;
     if (best === undefined || parsed.parsedEnd > best.parsed.parsedEnd) best = candidate;
   }
   if (best !== undefined) return best;
