@@ -37,6 +37,10 @@ export const FINDING_CODES: Record<string, { severity: 'error' | 'warn' | 'info'
     severity: 'error',
     meaning: 'the queue was read from a WAL-mode database whose -wal is missing: entries may be stale or lost',
   },
+  OUTBOX_MIRROR_NOT_IN_OUTBOX: {
+    severity: 'warn',
+    meaning: "a second queue kept beside the outbox (e.g. a Zustand pendingSync in MMKV) holds ops the outbox lacks: they are sent only if that queue is",
+  },
   OUTBOX_CLOCK_CONCURRENT: {
     severity: 'error',
     meaning: "a queued update's vector clock is concurrent with its record's: replaying it overwrites another device's edit",

@@ -20,11 +20,11 @@ interface Anomaly {
   where: Record<string, unknown>;
 }
 
-async function lintFixture(name: string): Promise<{ report: OutboxLintReport; anomalies: Anomaly[] }> {
+async function lintFixture(name: string): Promise<{ report: OutboxLintReport; anomalies: Anomaly[]; truth: Record<string, unknown> }> {
   const snap = await openSnapshot(copyFixture(`snapshots/${name}`));
   opened.push(snap);
-  const truth = JSON.parse(readFileSync(join(FIXTURES, 'snapshots', name, 'truth.json'), 'utf8')) as { anomalies: Anomaly[] };
-  return { report: lintOutbox(readOutbox(snap), { nowMs: NOW }), anomalies: truth.anomalies };
+  const truth = JSON.parse(readFileSync(join(FIXTURES, 'snapshots', name, 'truth.json'), 'utf8')) as { anomalies: Anomaly[] } & Record<string, unknown>;
+  return { report: lintOutbox(readOutbox(snap), { nowMs: NOW }), anomalies: truth.anomalies, truth };
 }
 
 function findingsWith(report: OutboxLintReport, code: string): OutboxFinding[] {
@@ -43,10 +43,18 @@ function expectReported(report: OutboxLintReport, code: string, ids: { ops?: str
  * Anomalies planted in the fixtures that are not about the queue: they belong to inspect (WAL
  * contents, lost rows) or verify/migrate (divergence between layers, MMKV copies).
  */
-const NOT_QUEUE = /^(wal_only_changes|lost_local_changes|divergence:|mmkv:)/;
+const NOT_QUEUE = /^(wal_only_changes|lost_local_changes|divergence:|mmkv:(?!pending_sync_vs_outbox))/;
 
 /** How each planted queue anomaly type must be reported. */
-const EXPECT: Record<string, (report: OutboxLintReport, a: Anomaly) => void> = {
+const EXPECT: Record<string, (report: OutboxLintReport, a: Anomaly, truth: Record<string, unknown>) => void> = {
+  'mmkv:pending_sync_vs_outbox': (r, a, truth) => {
+    const pending = (truth['mmkv'] as { pending_sync: Array<{ opId: string; recordId: string; in_sqlite_outbox: boolean }> }).pending_sync;
+    const notInOutbox = pending.filter((p) => !p.in_sqlite_outbox);
+    expect(notInOutbox).toHaveLength(a.where['not_in_sqlite_outbox'] as number);
+    const hit = findingsWith(r, 'OUTBOX_MIRROR_NOT_IN_OUTBOX').find((f) => f.ref?.startsWith(a.where['store'] as string));
+    expect(hit?.ops).toEqual(notInOutbox.map((p) => p.opId));
+    expect(hit?.records).toEqual(notInOutbox.map((p) => p.recordId));
+  },
   retries_exhausted: (r, a) => {
     const w = a.where as { queue_id?: string; entityId?: string; ids?: string[] };
     expectReported(r, 'OUTBOX_POISON', { ops: w.ids ?? [w.queue_id as string], records: w.entityId ? [w.entityId] : [] });
@@ -100,12 +108,12 @@ const FIXTURE_NAMES = [
 
 describe('outbox lint on the fixtures', () => {
   it.each(FIXTURE_NAMES)('%s: every planted queue anomaly is reported, naming the planted ids', async (name) => {
-    const { report, anomalies } = await lintFixture(name);
+    const { report, anomalies, truth } = await lintFixture(name);
     for (const a of anomalies) {
       if (NOT_QUEUE.test(a.type)) continue;
       const check = EXPECT[a.type];
       expect(check, `no expectation for planted anomaly type ${a.type}`).toBeDefined();
-      check?.(report, a);
+      check?.(report, a, truth);
     }
     for (const f of report.findings) {
       expect(FINDING_CODES[f.code]?.severity).toBe(f.severity);

@@ -120,6 +120,8 @@ export function lintOutbox(outbox: OutboxSnapshot, options: LintOptions): Outbox
     );
   }
 
+  checkMirrors(c, outbox, open);
+
   const byStatus: Record<string, number> = {};
   for (const op of outbox.ops) byStatus[op.status] = (byStatus[op.status] ?? 0) + 1;
   const findings = sortFindings(c.findings);
@@ -367,5 +369,22 @@ function checkEntry(c: Collector, op: OutboxOp, options: LintOptions, defaultMax
     c.add('OUTBOX_POISON', [op], `entry ${op.id} has used ${op.attempts} of ${max} attempts${op.maxAttempts === null ? ' (assumed budget)' : ''}${lastError}: it will never be retried`);
   } else if (op.attempts > 0 && op.status !== 'in_flight') {
     c.add('OUTBOX_RETRYING', [op], `entry ${op.id} failed ${op.attempts} time(s) and will be retried (${max - op.attempts} attempt(s) left)${lastError}`);
+  }
+}
+
+function checkMirrors(c: Collector, outbox: OutboxSnapshot, open: OutboxOp[]): void {
+  const queued = new Set(open.map((o) => `${o.recordId ?? ''}\u0000${o.op ?? ''}`));
+  for (const m of outbox.mirrors) {
+    const missing = m.entries.filter((e) => !queued.has(`${e.recordId ?? ''}\u0000${e.op ?? ''}`));
+    if (missing.length === 0) continue;
+    c.findings.push({
+      code: 'OUTBOX_MIRROR_NOT_IN_OUTBOX',
+      severity: 'warn',
+      message: `${m.key} ${m.path} holds ${m.entries.length} op(s), ${missing.length} of them (${missing.map((e) => `${e.op ?? '?'} ${e.recordId ?? '?'}`).join(', ')}) not in any open outbox entry: they reach the server only through that store (migrate reconciles them; some may be stale)`,
+      store: m.store,
+      ref: `${m.key} ${m.path}`,
+      ops: missing.map((e) => e.id),
+      records: uniq(missing.map((e) => e.recordId)),
+    });
   }
 }

@@ -11,6 +11,7 @@ import { openSqlite } from '../readers/sqlite-open.js';
 import { isAndroidAsyncStorage, readAndroidAsyncStorage, readIosAsyncStorage, type AsyncStorageStore } from '../readers/asyncstorage.js';
 import { readSqliteOutbox, type QueueEntry } from './sqlite-queues.js';
 import { readReduxPersistOutbox } from './redux-persist-queue.js';
+import { readMirrorQueues } from './mirror-queues.js';
 
 export interface ReadOutboxOptions {
   /** Timestamps after this (UTC ms) are ignored when picking `newestTimestamp` (future outliers). */
@@ -64,6 +65,7 @@ export function readOutbox(snapshot: Pick<Snapshot, 'stores'>, options: ReadOutb
   const ops: OutboxOp[] = [];
   const records: OutboxRecordState[] = [];
   const stores = [...snapshot.stores].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  const mirrors = stores.flatMap(readMirrorQueues);
   for (const store of stores) {
     const found = readStore(store);
     if (!found || found.queues.length === 0) continue;
@@ -80,7 +82,7 @@ export function readOutbox(snapshot: Pick<Snapshot, 'stores'>, options: ReadOutb
     }
     records.push(...found.records);
   }
-  return { queues, ops, records, newestTimestamp: newestTimestamp(ops, records, options.ignoreAfterMs) };
+  return { queues, ops, records, newestTimestamp: newestTimestamp(ops, records, options.ignoreAfterMs), mirrors };
 }
 
 function newestTimestamp(ops: OutboxOp[], records: OutboxRecordState[], ignoreAfterMs: number | undefined): number | null {

@@ -5,8 +5,9 @@
  * could not normalise (`rawOp`, `rawStatus`, `payloadError`) for lint to report rather than drop.
  */
 import type { OpKind } from '../backends/types.js';
+import type { MirrorQueue } from './mirror-queues.js';
 
-export type { OpKind };
+export type { OpKind, MirrorQueue };
 
 /** The queue layouts found in the wild (see DESIGN.md "Outbox"). */
 export type OutboxShape = 'drizzle' | 'hybrid' | 'watermelondb' | 'triple-layer' | 'redux-persist' | 'unified';
@@ -104,4 +105,6 @@ export interface OutboxSnapshot {
   records: OutboxRecordState[];
   /** The newest plausible timestamp seen in the queues and records (UTC ms): "now" for ages. */
   newestTimestamp: number | null;
+  /** Second queues kept beside the outbox (a Zustand `pendingSync` in MMKV): linted, never replayed. */
+  mirrors: MirrorQueue[];
 }
