@@ -40,22 +40,23 @@ function effectiveTime(r: SourceRecord): number | null {
   return r.deletedAt ?? r.updatedAt;
 }
 
+/** Items grouped by a key, groups and their items in first-seen order. */
+function groupBy<T, K>(items: Iterable<T>, key: (item: T) => K): Map<K, T[]> {
+  const groups = new Map<K, T[]>();
+  for (const item of items) {
+    const k = key(item);
+    const g = groups.get(k);
+    if (g === undefined) groups.set(k, [item]);
+    else g.push(item);
+  }
+  return groups;
+}
+
 /** Folds duplicates inside one source: same client id (later entry wins), same server id (newer wins). */
 function foldInLayer(records: SourceRecord[], duplicates: DuplicateMerge[]): SourceRecord[] {
-  const bySource = new Map<string, SourceRecord[]>();
-  for (const r of records) {
-    const list = bySource.get(r.source);
-    if (list === undefined) bySource.set(r.source, [r]);
-    else list.push(r);
-  }
   const out: SourceRecord[] = [];
-  for (const [source, list] of bySource) {
-    const byId = new Map<string, SourceRecord[]>();
-    for (const r of list) {
-      const group = byId.get(r.clientId);
-      if (group === undefined) byId.set(r.clientId, [r]);
-      else group.push(r);
-    }
+  for (const [source, list] of groupBy(records, (r) => r.source)) {
+    const byId = groupBy(list, (r) => r.clientId);
     const unique: SourceRecord[] = [];
     for (const [id, group] of byId) {
       const kept = group.reduce((a, b) => (b.index > a.index ? b : a));
@@ -71,18 +72,11 @@ function foldInLayer(records: SourceRecord[], duplicates: DuplicateMerge[]): Sou
         });
       }
     }
-    const byServer = new Map<string, SourceRecord[]>();
-    const noServer: SourceRecord[] = [];
-    for (const r of unique) {
-      if (r.serverId === null) noServer.push(r);
-      else {
-        const group = byServer.get(r.serverId);
-        if (group === undefined) byServer.set(r.serverId, [r]);
-        else group.push(r);
-      }
-    }
-    out.push(...noServer);
-    for (const [serverId, group] of byServer) {
+    for (const r of unique) if (r.serverId === null) out.push(r);
+    for (const [serverId, group] of groupBy(
+      unique.filter((r) => r.serverId !== null),
+      (r) => r.serverId,
+    )) {
       if (group.length === 1) {
         out.push(group[0]!);
         continue;
@@ -197,15 +191,10 @@ export function mergeCollection(records: SourceRecord[], opts: MergeOptions): Co
       else parent[find(i)] = find(j);
     }
   });
-  const byRoot = new Map<number, SourceRecord[]>();
-  folded.forEach((r, i) => {
-    const root = find(i);
-    const g = byRoot.get(root);
-    if (g === undefined) byRoot.set(root, [r]);
-    else g.push(r);
-  });
+  const byRoot = groupBy(folded.keys(), find);
   const groups = new Map<string, SourceRecord[]>();
-  for (const g of byRoot.values()) {
+  for (const indexes of byRoot.values()) {
+    const g = indexes.map((i) => folded[i]!);
     // the device's id wins (sqlite first), the server's only for records the device never had
     const ranked = [...g].sort((a, b) => deviceRank(a) - deviceRank(b) || (a.clientId < b.clientId ? -1 : a.clientId > b.clientId ? 1 : 0));
     const key = ranked[0]!.clientId;

@@ -265,21 +265,10 @@ function convert(value: unknown, kind: ColumnKind, report: (problem: string) => 
     case 'integer':
       if (typeof value === 'number' && Number.isInteger(value)) return value;
       if (typeof value === 'boolean') return value ? 1 : 0;
-      if (typeof value === 'string' && INTEGER_TEXT.test(value.trim())) {
-        // SQLite's integer affinity would convert it anyway; do it here so it is reported
-        report('numeric text in an integer column; stored as a number');
-        return Number(value.trim());
-      }
-      report(`${describe(value)} in an integer column; kept as it was`);
-      return keepRaw(value);
+      return numericOrRaw(value, INTEGER_TEXT, 'integer', report);
     case 'real':
       if (typeof value === 'number') return value;
-      if (typeof value === 'string' && NUMBER_TEXT.test(value.trim())) {
-        report('numeric text in a real column; stored as a number');
-        return Number(value.trim());
-      }
-      report(`${describe(value)} in a real column; kept as it was`);
-      return keepRaw(value);
+      return numericOrRaw(value, NUMBER_TEXT, 'real', report);
     case 'boolean':
       if (typeof value === 'boolean') return value ? 1 : 0;
       if (value === 0 || value === 1) return value;
@@ -297,6 +286,19 @@ function convert(value: unknown, kind: ColumnKind, report: (problem: string) => 
       return JSON.stringify(value);
     }
   }
+}
+
+/**
+ * Numeric text becomes a number (SQLite's column affinity would convert it anyway; doing it here
+ * gets it reported); anything else is kept as it was.
+ */
+function numericOrRaw(value: unknown, pattern: RegExp, kind: 'integer' | 'real', report: (problem: string) => void): FieldValue {
+  if (typeof value === 'string' && pattern.test(value.trim())) {
+    report(`numeric text in ${kind === 'integer' ? 'an integer' : 'a real'} column; stored as a number`);
+    return Number(value.trim());
+  }
+  report(`${describe(value)} in ${kind === 'integer' ? 'an integer' : 'a real'} column; kept as it was`);
+  return keepRaw(value);
 }
 
 function describe(value: unknown): string {

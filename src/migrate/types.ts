@@ -63,14 +63,9 @@ export interface FieldMapping {
 
 export type FieldValue = string | number | boolean | null | FieldValue[] | { [key: string]: FieldValue };
 
-/** One copy of one record, normalised to unified column names and values. */
-export interface SourceRecord {
+/** The sync columns every record carries, in unified form (timestamps in UTC ms). */
+export interface SyncFields {
   collection: string;
-  layer: Layer;
-  /** Store path + table/key, e.g. `SQLite/mindtrack.db#moods`, `mmkv/mmkv.default#mood-store`. */
-  source: string;
-  /** Position inside its source (a later duplicate in one array wins). */
-  index: number;
   clientId: string;
   serverId: string | null;
   userId: string | null;
@@ -79,6 +74,15 @@ export interface SourceRecord {
   deletedAt: number | null;
   version: number | null;
   vectorClock: string | null;
+}
+
+/** One copy of one record, normalised to unified column names and values. */
+export interface SourceRecord extends SyncFields {
+  layer: Layer;
+  /** Store path + table/key, e.g. `SQLite/mindtrack.db#moods`, `mmkv/mmkv.default#mood-store`. */
+  source: string;
+  /** Position inside its source (a later duplicate in one array wins). */
+  index: number;
   legacyStatus: LegacyStatus;
   /** The source says the server has seen this record (a server id, or a last-synced mark). */
   knownToServer: boolean;
@@ -179,16 +183,7 @@ export interface PlanOptions {
 }
 
 /** The record as it will be written: unified column name → value. */
-export interface FinalRecord {
-  collection: string;
-  clientId: string;
-  serverId: string | null;
-  userId: string | null;
-  createdAt: number | null;
-  updatedAt: number | null;
-  deletedAt: number | null;
-  version: number | null;
-  vectorClock: string | null;
+export interface FinalRecord extends SyncFields {
   syncStatus: SyncStatus;
   fields: Record<string, FieldValue>;
   rowChecksum: string;

@@ -4,26 +4,22 @@
  * `sync_metadata` per table. Recognised by `__drizzle_migrations`. A `-wal` missing from the export
  * means the newest writes are gone: the migration goes ahead on what is there and says so.
  */
-import { emptyBuild, evidenceOf, flavoured, snakeMapping, type ProfileDefinition } from './fingerprint.js';
+import { detectFlavour, emptyBuild, flavoured, snakeMapping, SYNC_STATUS_COLUMN, type ProfileDefinition } from './fingerprint.js';
 import { timeOf } from './triple-layer.js';
 
 const BOOKKEEPING = new Set(['__drizzle_migrations', 'sync_queue', 'sync_metadata', 'sqlite_sequence']);
-const STATUS = { field: 'sync_status', pending: ['pending'], deleted: ['deleted'], failed: ['failed', 'error'], synced: ['synced'] };
 
 export const drizzleExpo: ProfileDefinition = {
   name: 'drizzle-expo',
   description: 'Drizzle ORM on expo-sqlite: tables + sync_queue + sync_metadata',
-  detect(fp) {
-    const stores = flavoured(fp, 'drizzle');
-    return stores.length === 0 ? null : evidenceOf(stores, 'drizzle');
-  },
+  detect: (fp) => detectFlavour(fp, 'drizzle'),
   build(fp, cache) {
     const b = emptyBuild();
     for (const store of flavoured(fp, 'drizzle')) {
       for (const [table, cols] of store.tables) {
         const id = cols.includes('client_id') ? 'client_id' : cols.includes('id') ? 'id' : undefined;
         if (BOOKKEEPING.has(table) || id === undefined) continue;
-        b.specs.push({ kind: 'sqlite', store: store.path, table, collection: table, mapping: snakeMapping(cols, id, { status: STATUS }) });
+        b.specs.push({ kind: 'sqlite', store: store.path, table, collection: table, mapping: snakeMapping(cols, id, { status: SYNC_STATUS_COLUMN }) });
       }
       if (store.tables.get('sync_metadata')?.includes('table_name') === true) {
         for (const r of cache.db(store.path).prepare('SELECT * FROM sync_metadata ORDER BY rowid').all() as Array<Record<string, unknown>>) {

@@ -88,8 +88,22 @@ export function flavoured(fp: SnapshotFingerprint, flavour: FlavourMatch['flavou
   return fp.sqlite.filter((s) => s.flavours.some((f) => f.flavour === flavour));
 }
 
+/** Evidence for a profile that is exactly one SQLite flavour, or null when no store has it. */
+export function detectFlavour(fp: SnapshotFingerprint, flavour: FlavourMatch['flavour']): string[] | null {
+  const stores = flavoured(fp, flavour);
+  return stores.length === 0 ? null : evidenceOf(stores, flavour);
+}
+
+/** The `sync_status` column most hand-written SQLite layers use. */
+export const SYNC_STATUS_COLUMN = { field: 'sync_status', pending: ['pending'], deleted: ['deleted'], failed: ['failed', 'error'], synced: ['synced'] };
+
 export function evidenceOf(stores: SqliteFingerprint[], flavour: FlavourMatch['flavour']): string[] {
   return stores.flatMap((s) => (s.flavours.find((f) => f.flavour === flavour)?.evidence ?? []).map((e) => `${s.path}: ${e}`));
+}
+
+/** The camelCase record shape JavaScript stores (Zustand, redux-persist) use. */
+export function camelMapping(extra: Partial<FieldMapping> = {}): FieldMapping {
+  return { id: 'id', serverId: 'serverId', userId: 'userId', createdAt: 'createdAt', updatedAt: 'updatedAt', deletedAt: 'deletedAt', version: 'version', ...extra };
 }
 
 /** The standard snake_case device mapping, given which sync columns a table has. */

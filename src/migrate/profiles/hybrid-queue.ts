@@ -4,16 +4,13 @@
  * and statuses. The entity rows carry no sync status, so a record is pending when an open queue op
  * targets it and synced otherwise. Idempotency keys are kept.
  */
-import { emptyBuild, evidenceOf, flavoured, snakeMapping, type ProfileDefinition } from './fingerprint.js';
+import { detectFlavour, emptyBuild, flavoured, snakeMapping, type ProfileDefinition } from './fingerprint.js';
 import { timeOf } from './triple-layer.js';
 
 export const hybridQueue: ProfileDefinition = {
   name: 'hybrid-queue',
   description: 'entity tables with vector clocks + sync_queue with idempotency keys',
-  detect(fp) {
-    const stores = flavoured(fp, 'hybrid-queue');
-    return stores.length === 0 ? null : evidenceOf(stores, 'hybrid-queue');
-  },
+  detect: (fp) => detectFlavour(fp, 'hybrid-queue'),
   build(fp, cache) {
     const b = emptyBuild();
     for (const store of flavoured(fp, 'hybrid-queue')) {

@@ -6,7 +6,7 @@
  * does not know go to the generic `records` table.
  */
 import { snakeCase } from '../normalise.js';
-import { emptyBuild, flavoured, type ProfileDefinition } from './fingerprint.js';
+import { camelMapping, emptyBuild, flavoured, type ProfileDefinition } from './fingerprint.js';
 import { timeOf } from './triple-layer.js';
 
 const STATUS = {
@@ -51,7 +51,7 @@ export const reduxPersist: ProfileDefinition = {
             key: js.key,
             path: `${slice}.${itemsField}`,
             collection,
-            mapping: { id: 'id', serverId: 'serverId', userId: 'userId', createdAt: 'createdAt', updatedAt: 'updatedAt', deletedAt: 'deletedAt', version: 'version', status: STATUS, syncedBefore: 'syncMetadata.lastSyncedAt', drop: ['syncMetadata'] },
+            mapping: camelMapping({ status: STATUS, syncedBefore: 'syncMetadata.lastSyncedAt', drop: ['syncMetadata'] }),
           });
           b.aliases[`${js.key}/${slice}`] = collection;
           const last = timeOf(obj['lastSyncedAt']);

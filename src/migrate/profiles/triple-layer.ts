@@ -9,11 +9,10 @@
 import { normaliseTimestamp } from '../timestamps.js';
 import { snakeCase } from '../normalise.js';
 import { CONVEX_MAPPING, readPath, type SourceSpec } from './sources.js';
-import { emptyBuild, evidenceOf, flavoured, snakeMapping, type ProfileDefinition } from './fingerprint.js';
+import { camelMapping, emptyBuild, evidenceOf, flavoured, snakeMapping, SYNC_STATUS_COLUMN, type ProfileDefinition } from './fingerprint.js';
 
 const BOOKKEEPING = new Set(['outbox', 'sync_metadata', 'sqlite_sequence']);
 const CAMEL_SYNC = ['id', 'serverId', 'userId', 'createdAt', 'updatedAt', 'deletedAt', 'version', 'vectorClock'];
-const STATUS = { field: 'sync_status', pending: ['pending'], deleted: ['deleted'], failed: ['failed', 'error'], synced: ['synced'] };
 
 export const tripleLayer: ProfileDefinition = {
   name: 'triple-layer',
@@ -31,7 +30,7 @@ export const tripleLayer: ProfileDefinition = {
         if (BOOKKEEPING.has(table) || !cols.includes('id')) continue;
         const rename: Record<string, string> = {};
         for (const c of cols) if (c.endsWith('_json')) rename[c] = c.slice(0, -5);
-        b.specs.push({ kind: 'sqlite', store: store.path, table, collection: table, mapping: snakeMapping(cols, 'id', { status: STATUS, rename }) });
+        b.specs.push({ kind: 'sqlite', store: store.path, table, collection: table, mapping: snakeMapping(cols, 'id', { status: SYNC_STATUS_COLUMN, rename }) });
         columnsOf.set(table, cols.map((c) => rename[c] ?? c));
       }
       if (store.tables.has('sync_metadata')) {
@@ -73,7 +72,7 @@ export const tripleLayer: ProfileDefinition = {
             key: js.key,
             path: prop,
             collection,
-            mapping: { id: 'id', serverId: 'serverId', userId: 'userId', createdAt: 'createdAt', updatedAt: 'updatedAt', deletedAt: 'deletedAt', version: 'version', drop },
+            mapping: camelMapping({ drop }),
           });
           if (drop.length > 0) {
             cache.findings.push({

@@ -5,7 +5,7 @@
  * 'deleted'` until pushed: they become tombstones. The app's `sync_queue` is read by the outbox
  * reader; `local_storage.__watermelon_last_pulled_at` is every collection's last sync time.
  */
-import { emptyBuild, evidenceOf, flavoured, snakeMapping, type ProfileDefinition } from './fingerprint.js';
+import { detectFlavour, emptyBuild, flavoured, snakeMapping, type ProfileDefinition } from './fingerprint.js';
 import { timeOf } from './triple-layer.js';
 
 const STATUS = { field: '_status', pending: ['created', 'updated'], deleted: ['deleted'], synced: ['synced'] };
@@ -13,10 +13,7 @@ const STATUS = { field: '_status', pending: ['created', 'updated'], deleted: ['d
 export const watermelonDb: ProfileDefinition = {
   name: 'watermelondb',
   description: 'WatermelonDB tables (_status/_changed) + sync_queue + local_storage',
-  detect(fp) {
-    const stores = flavoured(fp, 'watermelondb');
-    return stores.length === 0 ? null : evidenceOf(stores, 'watermelondb');
-  },
+  detect: (fp) => detectFlavour(fp, 'watermelondb'),
   build(fp, cache) {
     const b = emptyBuild();
     for (const store of flavoured(fp, 'watermelondb')) {
