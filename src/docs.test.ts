@@ -24,7 +24,8 @@ async function allFindingCodes(): Promise<Array<{ file: string; code: string; se
   for (const file of findingCodeFiles(join(REPO_ROOT, 'src'))) {
     const mod = (await import(pathToFileURL(file).href)) as { FINDING_CODES?: Codes };
     expect(mod.FINDING_CODES, `${relative(REPO_ROOT, file)} exports FINDING_CODES`).toBeDefined();
-    for (const [code, def] of Object.entries(mod.FINDING_CODES ?? {})) out.push({ file: relative(REPO_ROOT, file), code, severity: def.severity });
+    for (const [code, def] of Object.entries(mod.FINDING_CODES ?? {}))
+      out.push({ file: relative(REPO_ROOT, file), code, severity: def.severity });
   }
   return out;
 }

@@ -163,7 +163,11 @@ describe('bad input', () => {
     ]);
     const res = await runIsolated(['inspect', zip, '--json']);
     expect(res.code).toBe(0);
-    const report = JSON.parse(res.stdout) as { snapshot: { container: string }; stores: Array<{ path: string }>; findings: Array<{ code: string; ref?: string }> };
+    const report = JSON.parse(res.stdout) as {
+      snapshot: { container: string };
+      stores: Array<{ path: string }>;
+      findings: Array<{ code: string; ref?: string }>;
+    };
     expect(report.snapshot.container).toBe('zip');
     expect(report.stores.map((s) => s.path)).toEqual(['databases/watermelon.db']);
     expect(report.findings).toContainEqual(expect.objectContaining({ code: 'ARCHIVE_ENTRY_REFUSED', ref: '../evil' }));
@@ -190,7 +194,10 @@ describe('bad input', () => {
     const before = hashTree(snap);
     const res = await runIsolated(['inspect', snap, '--json']);
     expect(res.code).toBe(0);
-    const report = JSON.parse(res.stdout) as { stores: Array<{ path: string }>; findings: Array<{ code: string; ref?: string; severity: string }> };
+    const report = JSON.parse(res.stdout) as {
+      stores: Array<{ path: string }>;
+      findings: Array<{ code: string; ref?: string; severity: string }>;
+    };
     expect(report.stores.map((s) => s.path)).toEqual(['app.db']);
     expect(report.findings).toContainEqual(expect.objectContaining({ code: 'SNAPSHOT_LINK_OUTSIDE', ref: 'linked.db', severity: 'warn' }));
     expect(hashTree(snap)).toEqual(before);
@@ -226,7 +233,12 @@ describe('bad input', () => {
 
 describe('end to end', () => {
   it('usage errors exit 2 before touching any file', async () => {
-    for (const argv of [['inspect'], ['inspect', '/no/such', '--max-extract-bytes', 'lots'], ['inspect', '/no/such', '--nope'], ['frobnicate']]) {
+    for (const argv of [
+      ['inspect'],
+      ['inspect', '/no/such', '--max-extract-bytes', 'lots'],
+      ['inspect', '/no/such', '--nope'],
+      ['frobnicate'],
+    ]) {
       const res = await runCli(argv);
       expect(res.code, argv.join(' ')).toBe(2);
       expect(res.stdout).toBe('');
@@ -279,7 +291,10 @@ describe('interrupted', () => {
     writeFileSync(big, 'SQLite format 3\0');
     truncateSync(big, 256 * 1024 * 1024);
     const tmp = scratchDir('syncdoc-tmpdir-');
-    const child = spawn(process.execPath, [BIN, 'inspect', big], { env: { ...process.env, TMPDIR: tmp, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [BIN, 'inspect', big], {
+      env: { ...process.env, TMPDIR: tmp, NO_COLOR: '1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stderr = '';
     child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
     const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));

@@ -13,9 +13,32 @@ interface Truth {
   snapshot_taken_at: string;
   files: Array<{ path: string; bytes: number; sha256: string }>;
   stores: Record<string, unknown>;
-  outbox: { table?: string; count?: number; by_status?: Record<string, number>; open_op_ids?: string[]; entries?: Array<Record<string, unknown>> };
-  wal?: Record<string, { key: string; inserted_in_wal_only: unknown[]; updated_in_wal_only: Array<{ key: unknown; main_file: Record<string, unknown>; with_wal: Record<string, unknown> }>; deleted_in_wal_only: unknown[] }>;
-  database?: { wal_frames?: { frames: number; commit_frames: number; last_commit_frame_index: number; frames_after_last_commit: number; checkpoint_sequence: number; page_size: number } };
+  outbox: {
+    table?: string;
+    count?: number;
+    by_status?: Record<string, number>;
+    open_op_ids?: string[];
+    entries?: Array<Record<string, unknown>>;
+  };
+  wal?: Record<
+    string,
+    {
+      key: string;
+      inserted_in_wal_only: unknown[];
+      updated_in_wal_only: Array<{ key: unknown; main_file: Record<string, unknown>; with_wal: Record<string, unknown> }>;
+      deleted_in_wal_only: unknown[];
+    }
+  >;
+  database?: {
+    wal_frames?: {
+      frames: number;
+      commit_frames: number;
+      last_commit_frame_index: number;
+      frames_after_last_commit: number;
+      checkpoint_sequence: number;
+      page_size: number;
+    };
+  };
 }
 
 const truthOf = (name: string): Truth => JSON.parse(readFileSync(join(FIXTURES, 'snapshots', name, 'truth.json'), 'utf8')) as Truth;
@@ -40,7 +63,11 @@ function truthCount(entry: unknown): number {
   throw new Error('truth entry without a count');
 }
 
-function expectStoresMatchTruth(report: InspectReport, truth: Truth, expected: Array<{ kind: string; path: string; flavours: string[] }>): void {
+function expectStoresMatchTruth(
+  report: InspectReport,
+  truth: Truth,
+  expected: Array<{ kind: string; path: string; flavours: string[] }>,
+): void {
   expect(report.stores.map((s) => ({ kind: s.kind, path: s.path, flavours: s.flavours.map((f) => f.flavour) }))).toEqual(expected);
   for (const store of report.stores) {
     const file = truth.files.find((f) => f.path === store.path);
@@ -99,14 +126,33 @@ function expectQueue(report: InspectReport, path: string, truth: Truth, createdK
   expectQueueMatches(report, q, truth, truth.outbox.entries ?? [], createdKey, truth.outbox.open_op_ids);
 }
 
+/**
+ * What every fixture test checks first: exit 0, the stores with size/sha256/flavours, and, for the
+ * SQLite store `main` (when given), the table counts and the queue truth.outbox describes.
+ */
+async function inspectAgainstTruth(
+  name: string,
+  stores: Array<{ kind: string; path: string; flavours: string[] }>,
+  main?: { path: string; tables: string[] },
+): Promise<{ truth: Truth; report: InspectReport }> {
+  const truth = truthOf(name);
+  const { report, code, stderr } = await inspectFixture(name);
+  expect(code, stderr).toBe(0);
+  expectStoresMatchTruth(report, truth, stores);
+  if (main) {
+    expectTableCounts(report, main.path, truth, main.tables);
+    expectQueue(report, main.path, truth, 'created_at');
+  }
+  return { truth, report };
+}
+
 describe('inspect --json against truth.json', () => {
   it('watermelondb-basic', async () => {
-    const truth = truthOf('watermelondb-basic');
-    const { report, code } = await inspectFixture('watermelondb-basic');
-    expect(code).toBe(0);
-    expectStoresMatchTruth(report, truth, [{ kind: 'sqlite', path: 'watermelon.db', flavours: ['watermelondb'] }]);
-    expectTableCounts(report, 'watermelon.db', truth, ['health_data', 'local_storage', 'text_notes', 'voice_notes']);
-    expectQueue(report, 'watermelon.db', truth, 'created_at');
+    const { truth, report } = await inspectAgainstTruth(
+      'watermelondb-basic',
+      [{ kind: 'sqlite', path: 'watermelon.db', flavours: ['watermelondb'] }],
+      { path: 'watermelon.db', tables: ['health_data', 'local_storage', 'text_notes', 'voice_notes'] },
+    );
     const db = sqliteOf(report, 'watermelon.db');
     for (const t of ['health_data', 'text_notes', 'voice_notes']) {
       const byStatus = (truth.stores[t] as { by_status: Record<string, number> }).by_status;
@@ -118,15 +164,16 @@ describe('inspect --json against truth.json', () => {
   });
 
   it('drizzle-expo-wal: WAL frames and the rows living only in the WAL, by primary key', async () => {
-    const truth = truthOf('drizzle-expo-wal');
-    const { report, code } = await inspectFixture('drizzle-expo-wal');
-    expect(code).toBe(0);
-    expectStoresMatchTruth(report, truth, [{ kind: 'sqlite', path: 'SQLite/tasks.db', flavours: ['drizzle'] }]);
-    expectTableCounts(report, 'SQLite/tasks.db', truth, ['tasks', 'sync_queue', 'sync_metadata', '__drizzle_migrations']);
-    expectQueue(report, 'SQLite/tasks.db', truth, 'created_at');
+    const { truth, report } = await inspectAgainstTruth(
+      'drizzle-expo-wal',
+      [{ kind: 'sqlite', path: 'SQLite/tasks.db', flavours: ['drizzle'] }],
+      { path: 'SQLite/tasks.db', tables: ['tasks', 'sync_queue', 'sync_metadata', '__drizzle_migrations'] },
+    );
     const db = sqliteOf(report, 'SQLite/tasks.db');
     expect(report.stores[0]?.companions).toEqual(['shm', 'wal']);
-    expect(db.drizzleMigrations?.map((m) => m.hash)).toEqual((truth.stores['__drizzle_migrations'] as Array<{ hash: string }>).map((m) => m.hash));
+    expect(db.drizzleMigrations?.map((m) => m.hash)).toEqual(
+      (truth.stores['__drizzle_migrations'] as Array<{ hash: string }>).map((m) => m.hash),
+    );
     const frames = truth.database?.wal_frames;
     expect(db.wal).toMatchObject({
       headerValid: true,
@@ -138,7 +185,9 @@ describe('inspect --json against truth.json', () => {
       framesAfterLastCommit: frames?.frames_after_last_commit,
     });
     const wal = truth.wal ?? {};
-    const changedTables = Object.entries(wal).filter(([, w]) => w.inserted_in_wal_only.length + w.updated_in_wal_only.length + w.deleted_in_wal_only.length > 0);
+    const changedTables = Object.entries(wal).filter(
+      ([, w]) => w.inserted_in_wal_only.length + w.updated_in_wal_only.length + w.deleted_in_wal_only.length > 0,
+    );
     expect(db.walOnlyRows?.map((d) => d.table).sort()).toEqual(changedTables.map(([t]) => t).sort());
     for (const [table, w] of changedTables) {
       const diff = db.walOnlyRows?.find((d) => d.table === table);
@@ -160,12 +209,11 @@ describe('inspect --json against truth.json', () => {
   });
 
   it('drizzle-expo-wal-missing: the missing -wal raises the warning, the stale main file is what is read', async () => {
-    const truth = truthOf('drizzle-expo-wal-missing');
-    const { report, code } = await inspectFixture('drizzle-expo-wal-missing');
-    expect(code).toBe(0);
-    expectStoresMatchTruth(report, truth, [{ kind: 'sqlite', path: 'SQLite/tasks.db', flavours: ['drizzle'] }]);
-    expectTableCounts(report, 'SQLite/tasks.db', truth, ['tasks', 'sync_queue', 'sync_metadata', '__drizzle_migrations']);
-    expectQueue(report, 'SQLite/tasks.db', truth, 'created_at');
+    const { truth, report } = await inspectAgainstTruth(
+      'drizzle-expo-wal-missing',
+      [{ kind: 'sqlite', path: 'SQLite/tasks.db', flavours: ['drizzle'] }],
+      { path: 'SQLite/tasks.db', tables: ['tasks', 'sync_queue', 'sync_metadata', '__drizzle_migrations'] },
+    );
     const warning = report.findings.find((f) => f.code === 'SQLITE_WAL_MISSING');
     expect(warning).toMatchObject({ severity: 'warn', store: 'SQLite/tasks.db' });
     expect(warning?.message).toContain('-shm is present');
@@ -176,41 +224,41 @@ describe('inspect --json against truth.json', () => {
   });
 
   it('hybrid-queue-basic: queue depth by status and the oldest open op', async () => {
-    const truth = truthOf('hybrid-queue-basic');
-    const { report, code } = await inspectFixture('hybrid-queue-basic');
-    expect(code).toBe(0);
-    expectStoresMatchTruth(report, truth, [{ kind: 'sqlite', path: 'fieldsync.db', flavours: ['hybrid-queue'] }]);
-    expectTableCounts(report, 'fieldsync.db', truth, ['pins', 'forms', 'sync_state']);
-    expectQueue(report, 'fieldsync.db', truth, 'created_at');
+    const { truth, report } = await inspectAgainstTruth(
+      'hybrid-queue-basic',
+      [{ kind: 'sqlite', path: 'fieldsync.db', flavours: ['hybrid-queue'] }],
+      { path: 'fieldsync.db', tables: ['pins', 'forms', 'sync_state'] },
+    );
     // a failed root op (anomaly A1) counts as failed
     expect(queueOf(report, 'fieldsync.db', 'sync_queue').failed).toBe(truth.outbox.by_status?.['failed']);
   });
 
   it('triple-layer-legacy: SQLite, MMKV and the Convex export are all found', async () => {
-    const truth = truthOf('triple-layer-legacy');
-    const { report, code } = await inspectFixture('triple-layer-legacy');
-    expect(code).toBe(0);
-    expectStoresMatchTruth(report, truth, [
+    const { truth, report } = await inspectAgainstTruth('triple-layer-legacy', [
       { kind: 'sqlite', path: 'SQLite/mindtrack.db', flavours: ['triple-layer'] },
       { kind: 'mmkv', path: 'mmkv/mmkv.default', flavours: [] },
       { kind: 'convex-export', path: 'server/snapshot_happy-lynx-123_20250314T113000Z.zip', flavours: [] },
     ]);
-    expect(report.stores[1]?.companions).toEqual(['crc']);
-    expectTableCounts(report, 'SQLite/mindtrack.db', truth, ['moods', 'exercises', 'user_progress', 'sync_metadata']);
-    expectQueue(report, 'SQLite/mindtrack.db', truth, 'created_at');
+    expect(report.stores[1]?.companions).toEqual(['crc'], {
+      path: 'SQLite/mindtrack.db',
+      tables: ['moods', 'exercises', 'user_progress', 'sync_metadata'],
+    });
   });
 
   it('asyncstorage-redux-persist-android: RKStorage is an AsyncStorage flavour of SQLite', async () => {
-    const truth = truthOf('asyncstorage-redux-persist-android');
-    const { report, code } = await inspectFixture('asyncstorage-redux-persist-android');
-    expect(code).toBe(0);
-    expectStoresMatchTruth(report, truth, [{ kind: 'sqlite', path: 'databases/RKStorage', flavours: ['android-asyncstorage'] }]);
+    const { truth, report } = await inspectAgainstTruth('asyncstorage-redux-persist-android', [
+      { kind: 'sqlite', path: 'databases/RKStorage', flavours: ['android-asyncstorage'] },
+    ]);
     const db = sqliteOf(report, 'databases/RKStorage');
     expect(db.tables.find((t) => t.name === 'catalystLocalStorage')?.rowCount).toBe(Object.keys(truth.stores['raw_keys'] as object).length);
     expect(db.userVersion).toBe(1);
     // the redux-persist slices' syncQueue arrays, one queue per slice
     const slices = truth.outbox as unknown as Record<string, { count: number; entries: Array<Record<string, unknown>> }>;
-    expect(report.stores[0]?.queues.map((q) => q.queue).sort()).toEqual(Object.keys(slices).map((k) => `persist:root/${k}.syncQueue`).sort());
+    expect(report.stores[0]?.queues.map((q) => q.queue).sort()).toEqual(
+      Object.keys(slices)
+        .map((k) => `persist:root/${k}.syncQueue`)
+        .sort(),
+    );
     for (const [slice, { count, entries }] of Object.entries(slices)) {
       const q = queueOf(report, 'databases/RKStorage', `persist:root/${slice}.syncQueue`);
       expect(q.total).toBe(count);
@@ -222,7 +270,10 @@ describe('inspect --json against truth.json', () => {
 describe('iOS AsyncStorage, built from the Android fixture', () => {
   it('manifest.json + md5 side files give the same redux-persist queues as RKStorage', async () => {
     const truth = truthOf('asyncstorage-redux-persist-android');
-    const src = new Database(join(FIXTURES, 'snapshots', 'asyncstorage-redux-persist-android', 'databases', 'RKStorage'), { readonly: true, fileMustExist: true });
+    const src = new Database(join(FIXTURES, 'snapshots', 'asyncstorage-redux-persist-android', 'databases', 'RKStorage'), {
+      readonly: true,
+      fileMustExist: true,
+    });
     const rows = src.prepare('SELECT key, value FROM catalystLocalStorage').all() as Array<{ key: string; value: string }>;
     src.close();
     const dir = scratchDir();

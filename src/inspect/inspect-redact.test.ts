@@ -7,7 +7,8 @@ import { describe, expect, it } from 'vitest';
 import { FIXTURES, runCli } from '../test-support/cli.js';
 
 const SNAPSHOTS = join(FIXTURES, 'snapshots');
-const FREE_TEXT_KEY = /^(text|title|body|note|notes|name|description|transcript|content|author|last_error|lastError|message|answers|caption)$/i;
+const FREE_TEXT_KEY =
+  /^(text|title|body|note|notes|name|description|transcript|content|author|last_error|lastError|message|answers|caption)$/i;
 
 /** Every string under a free-text key in a truth document, looking inside JSON strings too. */
 function freeTextValues(doc: unknown): Set<string> {
@@ -34,7 +35,9 @@ function freeTextValues(doc: unknown): Set<string> {
   return out;
 }
 
-const fixtures = readdirSync(SNAPSHOTS, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name);
+const fixtures = readdirSync(SNAPSHOTS, { withFileTypes: true })
+  .filter((d) => d.isDirectory())
+  .map((d) => d.name);
 
 describe('inspect --redact --json leaks no free text', () => {
   it.each(fixtures)('%s', async (name) => {

@@ -29,7 +29,9 @@ export interface InspectOptions {
 
 export async function inspectSnapshot(input: string | Snapshot, opts: InspectOptions = {}): Promise<InspectReport> {
   const snapshot =
-    typeof input === 'string' ? await openSnapshot(input, opts.maxExtractBytes === undefined ? {} : { maxExtractBytes: opts.maxExtractBytes }) : input;
+    typeof input === 'string'
+      ? await openSnapshot(input, opts.maxExtractBytes === undefined ? {} : { maxExtractBytes: opts.maxExtractBytes })
+      : input;
   try {
     return inspectOpened(snapshot, opts);
   } finally {
@@ -103,7 +105,12 @@ function readStoreOutbox(store: StoreRef, findings: Finding[]): OutboxSnapshot |
   try {
     return readOutbox({ stores: [store] });
   } catch (err) {
-    findings.push({ code: 'QUEUE_UNREADABLE', severity: 'warn', message: `cannot read the sync queue: ${messageOf(err)}`, store: store.path });
+    findings.push({
+      code: 'QUEUE_UNREADABLE',
+      severity: 'warn',
+      message: `cannot read the sync queue: ${messageOf(err)}`,
+      store: store.path,
+    });
     return null;
   }
 }
@@ -122,10 +129,25 @@ function baseReport(store: StoreRef): StoreReport {
 
 function queueFindings(store: string, q: QueueReport, findings: Finding[]): void {
   if (q.depth > 0) {
-    const age = q.oldestPending?.ageMs != null ? `; the oldest waits since ${formatAge(q.oldestPending.ageMs)} before the newest timestamp in the snapshot` : '';
-    findings.push({ code: 'QUEUE_PENDING_OPS', severity: 'info', message: `${q.depth} op(s) not yet delivered${age}`, store, ref: q.queue });
+    const age =
+      q.oldestPending?.ageMs != null
+        ? `; the oldest waits since ${formatAge(q.oldestPending.ageMs)} before the newest timestamp in the snapshot`
+        : '';
+    findings.push({
+      code: 'QUEUE_PENDING_OPS',
+      severity: 'info',
+      message: `${q.depth} op(s) not yet delivered${age}`,
+      store,
+      ref: q.queue,
+    });
   }
   if (q.failed > 0) {
-    findings.push({ code: 'QUEUE_FAILED_OPS', severity: 'warn', message: `${q.failed} undelivered op(s) failed or carry an error`, store, ref: q.queue });
+    findings.push({
+      code: 'QUEUE_FAILED_OPS',
+      severity: 'warn',
+      message: `${q.failed} undelivered op(s) failed or carry an error`,
+      store,
+      ref: q.queue,
+    });
   }
 }

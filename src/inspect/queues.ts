@@ -22,7 +22,8 @@ export function summariseQueues(outbox: OutboxSnapshot): QueueReport[] {
     }
     const open = ops.filter((op) => OPEN_STATUSES.has(op.status));
     const oldest = open.reduce<OutboxOp | undefined>(
-      (best, op) => (best === undefined || (op.createdAt !== null && (best.createdAt === null || op.createdAt < best.createdAt)) ? op : best),
+      (best, op) =>
+        best === undefined || (op.createdAt !== null && (best.createdAt === null || op.createdAt < best.createdAt)) ? op : best,
       undefined,
     );
     return {

@@ -55,7 +55,7 @@ export function inspectSqliteStore(store: StoreRef, ctx: SqliteStoreContext): Sq
       finding(
         'SQLITE_HOT_JOURNAL',
         'warn',
-        'a -journal holds a transaction interrupted mid-write; it was rolled back (in syncdoc\'s copy) as SQLite would on the next open, so its changes are not shown',
+        "a -journal holds a transaction interrupted mid-write; it was rolled back (in syncdoc's copy) as SQLite would on the next open, so its changes are not shown",
         `${store.path}-journal`,
       );
     }
@@ -128,14 +128,23 @@ function readWal(store: StoreRef, headerSaysWal: boolean, finding: AddFinding): 
       const why = store.companions.shm
         ? 'a -shm is present, so the database was open: writes not yet checkpointed are missing'
         : 'writes not yet checkpointed are missing unless the app closed the database cleanly';
-      finding('SQLITE_WAL_MISSING', 'warn', `the header says WAL mode but there is no ${store.path}-wal beside it; ${why}. Pull the -wal file too`);
+      finding(
+        'SQLITE_WAL_MISSING',
+        'warn',
+        `the header says WAL mode but there is no ${store.path}-wal beside it; ${why}. Pull the -wal file too`,
+      );
     }
     return null;
   }
   const wal = readWalInfo(walPath);
   if (wal.sizeBytes === 0) return null;
   if (!wal.headerValid) {
-    finding('SQLITE_WAL_INVALID', 'warn', 'the -wal header is invalid: SQLite ignores the file, so the writes in it are not visible', `${store.path}-wal`);
+    finding(
+      'SQLITE_WAL_INVALID',
+      'warn',
+      'the -wal header is invalid: SQLite ignores the file, so the writes in it are not visible',
+      `${store.path}-wal`,
+    );
   } else if (wal.framesAfterLastCommit > 0) {
     finding(
       'SQLITE_WAL_UNCOMMITTED',
@@ -179,7 +188,10 @@ function redactDiff(d: WalTableDiff, redactor: Redactor): WalTableDiff {
     updated: d.updated.map((u) => ({
       key: u.key,
       changes: Object.fromEntries(
-        Object.entries(u.changes).map(([col, v]) => [col, { mainFile: redactor.value(v.mainFile, col), withWal: redactor.value(v.withWal, col) }]),
+        Object.entries(u.changes).map(([col, v]) => [
+          col,
+          { mainFile: redactor.value(v.mainFile, col), withWal: redactor.value(v.withWal, col) },
+        ]),
       ),
     })),
   };

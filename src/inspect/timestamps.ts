@@ -44,7 +44,9 @@ export function newestEventTime(db: SqliteDb, schema: SqliteSchema): NewestTime 
       let row: { v: unknown } | undefined;
       try {
         row = db
-          .prepare(`SELECT max(${quoteIdent(col.name)}) AS v FROM ${quoteIdent(table.name)} WHERE typeof(${quoteIdent(col.name)}) IN ('integer', 'real') AND ${quoteIdent(col.name)} < ?`)
+          .prepare(
+            `SELECT max(${quoteIdent(col.name)}) AS v FROM ${quoteIdent(table.name)} WHERE typeof(${quoteIdent(col.name)}) IN ('integer', 'real') AND ${quoteIdent(col.name)} < ?`,
+          )
           .get(MAX_MS) as { v: unknown } | undefined;
       } catch {
         continue; // a damaged table is reported by the schema reader

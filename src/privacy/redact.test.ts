@@ -81,7 +81,9 @@ describe('redactor', () => {
       fc.boolean(),
       fc.constant(null),
       fc.array(tie('value'), { maxLength: 4 }),
-      fc.dictionary(fc.oneof(fc.string({ maxLength: 8 }), fc.constantFrom(...FREE, 'id', 'status', 'updated_at')), tie('value'), { maxKeys: 5 }),
+      fc.dictionary(fc.oneof(fc.string({ maxLength: 8 }), fc.constantFrom(...FREE, 'id', 'status', 'updated_at')), tie('value'), {
+        maxKeys: 5,
+      }),
     ),
   })).value;
 

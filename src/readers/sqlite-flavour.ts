@@ -73,7 +73,10 @@ export function detectFlavours(db: SqliteDb, schema: SqliteSchema, context: Flav
 
   if (has('catalystLocalStorage', 'key', 'value')) {
     const rows = byName.get('catalystLocalStorage')?.rowCount;
-    flavours.push({ flavour: 'android-asyncstorage', evidence: [`table catalystLocalStorage(key, value)${rows != null ? ` with ${rows} key(s)` : ''}`] });
+    flavours.push({
+      flavour: 'android-asyncstorage',
+      evidence: [`table catalystLocalStorage(key, value)${rows != null ? ` with ${rows} key(s)` : ''}`],
+    });
   }
   return { flavours, drizzleMigrations };
 }
@@ -86,7 +89,9 @@ function readDrizzleMigrations(db: SqliteDb, table: SqliteTable): DrizzleMigrati
   const createdAt = hasColumn(table, 'created_at') ? 'created_at' : 'NULL';
   // id is NULL in every row of drizzle's SQLite log (SERIAL is no rowid alias): order by insertion
   const rows = db
-    .prepare(`SELECT hash, ${createdAt === 'NULL' ? 'NULL' : quoteIdent(createdAt)} AS created_at FROM ${quoteIdent(table.name)} ORDER BY rowid`)
+    .prepare(
+      `SELECT hash, ${createdAt === 'NULL' ? 'NULL' : quoteIdent(createdAt)} AS created_at FROM ${quoteIdent(table.name)} ORDER BY rowid`,
+    )
     .all() as Array<{ hash: unknown; created_at: unknown }>;
   return rows.map((r) => ({ hash: String(r.hash), createdAt: r.created_at === null ? null : Number(r.created_at) }));
 }

@@ -45,10 +45,16 @@ describe('WAL reader fuzz', () => {
   it('random files and truncations never throw', () => {
     const dir = scratchDir();
     fc.assert(
-      fc.property(fc.oneof(fc.uint8Array({ maxLength: 9000 }).map((a) => Buffer.from(a)), fc.nat(wal.length).map((n) => wal.subarray(0, n))), (buf) => {
-        writeFileSync(join(dir, 'y-wal'), buf);
-        expectConsistent(readWalInfo(join(dir, 'y-wal')));
-      }),
+      fc.property(
+        fc.oneof(
+          fc.uint8Array({ maxLength: 9000 }).map((a) => Buffer.from(a)),
+          fc.nat(wal.length).map((n) => wal.subarray(0, n)),
+        ),
+        (buf) => {
+          writeFileSync(join(dir, 'y-wal'), buf);
+          expectConsistent(readWalInfo(join(dir, 'y-wal')));
+        },
+      ),
       { numRuns: 150 },
     );
   });
@@ -59,25 +65,30 @@ describe('store inspection fuzz', () => {
     const db = readFileSync(join(FIXTURES, 'snapshots', 'watermelondb-basic', 'watermelon.db'));
     const dir = scratchDir();
     await fc.assert(
-      fc.asyncProperty(fc.nat(db.length - 1), fc.integer({ min: 1, max: 4096 }), fc.integer({ min: 0, max: 255 }), async (at, length, value) => {
-        const copy = Buffer.from(db);
-        copy.fill(value, at, Math.min(at + length, copy.length));
-        writeFileSync(join(dir, 'watermelon.db'), copy);
-        let snap;
-        try {
-          snap = await openSnapshot(join(dir, 'watermelon.db'));
-        } catch {
-          return; // header destroyed: not a SQLite file any more (an InputError, tested elsewhere)
-        }
-        try {
-          const store = snap.stores[0];
-          if (!store) return;
-          const result = inspectSqliteStore(store, { mmkvStores: 0, redactor: NO_REDACTION, walRowLimit: 10 });
-          expect(Array.isArray(result.findings)).toBe(true);
-        } finally {
-          snap.close();
-        }
-      }),
+      fc.asyncProperty(
+        fc.nat(db.length - 1),
+        fc.integer({ min: 1, max: 4096 }),
+        fc.integer({ min: 0, max: 255 }),
+        async (at, length, value) => {
+          const copy = Buffer.from(db);
+          copy.fill(value, at, Math.min(at + length, copy.length));
+          writeFileSync(join(dir, 'watermelon.db'), copy);
+          let snap;
+          try {
+            snap = await openSnapshot(join(dir, 'watermelon.db'));
+          } catch {
+            return; // header destroyed: not a SQLite file any more (an InputError, tested elsewhere)
+          }
+          try {
+            const store = snap.stores[0];
+            if (!store) return;
+            const result = inspectSqliteStore(store, { mmkvStores: 0, redactor: NO_REDACTION, walRowLimit: 10 });
+            expect(Array.isArray(result.findings)).toBe(true);
+          } finally {
+            snap.close();
+          }
+        },
+      ),
       { numRuns: 60 },
     );
   });

@@ -39,9 +39,11 @@ export function diffWalOnlyRows(withWal: SqliteDb, mainFilePath: string, schema:
   withWal.prepare(`ATTACH DATABASE ? AS ${ALIAS}`).run(mainFilePath);
   try {
     const mainTables = new Set(
-      (withWal.prepare(`SELECT name FROM ${ALIAS}.sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'`).all() as Array<{ name: string }>).map(
-        (r) => r.name,
-      ),
+      (
+        withWal
+          .prepare(`SELECT name FROM ${ALIAS}.sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'`)
+          .all() as Array<{ name: string }>
+      ).map((r) => r.name),
     );
     const diffs: WalTableDiff[] = [];
     for (const table of schema.tables) {
@@ -68,11 +70,15 @@ function diffTable(db: SqliteDb, table: string, declaredKey: string[], limit: nu
   const common = commonColumns(db, table);
 
   const inserted = collectKeys(
-    db.prepare(`SELECT ${keySql('m')} FROM main.${t} m WHERE NOT EXISTS (SELECT 1 FROM ${ALIAS}.${t} o WHERE ${join}) ORDER BY ${keySql('m')}`),
+    db.prepare(
+      `SELECT ${keySql('m')} FROM main.${t} m WHERE NOT EXISTS (SELECT 1 FROM ${ALIAS}.${t} o WHERE ${join}) ORDER BY ${keySql('m')}`,
+    ),
     limit,
   );
   const deleted = collectKeys(
-    db.prepare(`SELECT ${keySql('o')} FROM ${ALIAS}.${t} o WHERE NOT EXISTS (SELECT 1 FROM main.${t} m WHERE ${join}) ORDER BY ${keySql('o')}`),
+    db.prepare(
+      `SELECT ${keySql('o')} FROM ${ALIAS}.${t} o WHERE NOT EXISTS (SELECT 1 FROM main.${t} m WHERE ${join}) ORDER BY ${keySql('o')}`,
+    ),
     limit,
   );
   const pairs = common.map((c, i) => `m.${quoteIdent(c)} AS m${i}, o.${quoteIdent(c)} AS o${i}`).join(', ');
@@ -107,7 +113,14 @@ function diffTable(db: SqliteDb, table: string, declaredKey: string[], limit: nu
   };
 }
 
-function wholeTable(db: SqliteDb, schemaName: string, table: string, declaredKey: string[], onlyIn: 'main-file' | 'with-wal', limit: number): WalTableDiff {
+function wholeTable(
+  db: SqliteDb,
+  schemaName: string,
+  table: string,
+  declaredKey: string[],
+  onlyIn: 'main-file' | 'with-wal',
+  limit: number,
+): WalTableDiff {
   const keyColumns = usableKey(db, table, declaredKey, schemaName);
   const keySql = keyColumns.map((k) => (k === 'rowid' ? 'rowid' : quoteIdent(k))).join(', ');
   const rows = collectKeys(db.prepare(`SELECT ${keySql} FROM ${schemaName}.${quoteIdent(table)} ORDER BY ${keySql}`), limit);

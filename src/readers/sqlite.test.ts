@@ -42,6 +42,37 @@ async function withStore<T>(dir: string, body: (store: StoreRef) => T): Promise<
   }
 }
 
+const CTX = { mmkvStores: 0, redactor: NO_REDACTION, walRowLimit: 100 };
+
+/** inspectSqliteStore on the one store of a pulled folder. */
+function inspectDir(dir: string): Promise<ReturnType<typeof inspectSqliteStore>> {
+  return withStore(dir, (store) => inspectSqliteStore(store, CTX));
+}
+
+/** The WAL-only diff of the one store of a pulled folder. */
+function walOnlyRows(dir: string, limit?: number): Promise<ReturnType<typeof diffWalOnlyRows>> {
+  return withStore(dir, (store) => {
+    const conn = openSqlite(store);
+    try {
+      const mainOnly = openSqliteWithoutWal(store);
+      const path = mainOnly.name;
+      mainOnly.close();
+      return diffWalOnlyRows(conn, path, readSqliteSchema(conn), limit);
+    } finally {
+      conn.close();
+    }
+  });
+}
+
+/** A table `t(id, v)` filled with `rows` copies of `value(i)`, in one transaction. */
+function fill(db: Database.Database, rows: number, value: (i: number) => string): void {
+  db.exec('CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)');
+  const insert = db.prepare('INSERT INTO t (v) VALUES (?)');
+  db.transaction(() => {
+    for (let i = 0; i < rows; i++) insert.run(value(i));
+  })();
+}
+
 describe('WAL-only rows', () => {
   it('lists inserts, updates (changed columns only) and deletes per table, by the right key', async () => {
     const { dir, db } = walDatabase();
@@ -73,17 +104,7 @@ describe('WAL-only rows', () => {
     const dest = scratchDir();
     pullWhileOpen(dir, 'app.db', dest);
     db.close();
-    const diffs = await withStore(dest, (store) => {
-      const conn = openSqlite(store);
-      try {
-        const mainOnly = openSqliteWithoutWal(store);
-        const path = mainOnly.name;
-        mainOnly.close();
-        return diffWalOnlyRows(conn, path, readSqliteSchema(conn));
-      } finally {
-        conn.close();
-      }
-    });
+    const diffs = await walOnlyRows(dest);
     const byTable = Object.fromEntries(diffs.map((d) => [d.table, d]));
     expect(Object.keys(byTable).sort()).toEqual(['fresh', 'items', 'log', 'migrations', 'old', 'pairs']);
     expect(byTable['items']).toMatchObject({
@@ -107,26 +128,16 @@ describe('WAL-only rows', () => {
 
   it('lists at most `limit` keys but always counts them all', async () => {
     const { dir, db } = walDatabase();
-    db.exec('CREATE TABLE t (id INTEGER PRIMARY KEY, v)');
+    fill(db, 0, String);
     db.pragma('wal_checkpoint(TRUNCATE)');
     const insert = db.prepare('INSERT INTO t (v) VALUES (?)');
     db.transaction(() => {
-      for (let i = 0; i < 50; i++) insert.run(i);
+      for (let i = 0; i < 50; i++) insert.run(String(i));
     })();
     const dest = scratchDir();
     pullWhileOpen(dir, 'app.db', dest);
     db.close();
-    const diff = await withStore(dest, (store) => {
-      const conn = openSqlite(store);
-      const mainOnly = openSqliteWithoutWal(store);
-      const path = mainOnly.name;
-      mainOnly.close();
-      try {
-        return diffWalOnlyRows(conn, path, readSqliteSchema(conn), 10)[0];
-      } finally {
-        conn.close();
-      }
-    });
+    const diff = (await walOnlyRows(dest, 10))[0];
     expect(diff).toMatchObject({ insertedCount: 50, listTruncated: true });
     expect(diff?.inserted).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
   });
@@ -141,7 +152,14 @@ describe('WAL structure', () => {
     // PASSIVE checkpoint reports the WAL's frame count (and copies pages, without resetting the WAL)
     const [{ log }] = db.pragma('wal_checkpoint(PASSIVE)') as Array<{ log: number }>;
     db.close();
-    expect(wal).toMatchObject({ headerValid: true, pageSize: 4096, validFrames: log, framesInFile: log, commitFrames: 8, framesAfterLastCommit: 0 });
+    expect(wal).toMatchObject({
+      headerValid: true,
+      pageSize: 4096,
+      validFrames: log,
+      framesInFile: log,
+      commitFrames: 8,
+      framesAfterLastCommit: 0,
+    });
     expect(wal.lastCommitFrameIndex).toBe(log - 1);
   });
 
@@ -158,7 +176,7 @@ describe('WAL structure', () => {
     db.close();
     const wal = readWalInfo(join(dest, 'app.db-wal'));
     expect(wal.framesAfterLastCommit).toBeGreaterThan(0);
-    const result = await withStore(dest, (store) => inspectSqliteStore(store, { mmkvStores: 0, redactor: NO_REDACTION, walRowLimit: 100 }));
+    const result = await inspectDir(dest);
     expect(result.findings.map((f) => f.code)).toContain('SQLITE_WAL_UNCOMMITTED');
     expect(result.report?.tables.find((t) => t.name === 't')?.rowCount).toBe(1);
   });
@@ -173,7 +191,7 @@ describe('WAL structure', () => {
     wal.writeUInt32BE(0xdeadbeef, 0);
     writeFileSync(join(dest, 'app.db-wal'), wal);
     expect(readWalInfo(join(dest, 'app.db-wal')).headerValid).toBe(false);
-    const result = await withStore(dest, (store) => inspectSqliteStore(store, { mmkvStores: 0, redactor: NO_REDACTION, walRowLimit: 100 }));
+    const result = await inspectDir(dest);
     expect(result.findings.map((f) => f.code)).toContain('SQLITE_WAL_INVALID');
   });
 });
@@ -194,16 +212,13 @@ describe('damaged databases', () => {
   it('overwritten pages: an error finding, never an exception', async () => {
     const dir = scratchDir();
     const db = new Database(join(dir, 'app.db'));
-    db.exec('CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT); CREATE INDEX t_v ON t (v)');
-    const insert = db.prepare('INSERT INTO t (v) VALUES (?)');
-    db.transaction(() => {
-      for (let i = 0; i < 500; i++) insert.run(`value ${i} ${'z'.repeat(50)}`);
-    })();
+    fill(db, 500, (i) => `value ${i} ${'z'.repeat(50)}`);
+    db.exec('CREATE INDEX t_v ON t (v)');
     db.close();
     const bytes = readFileSync(join(dir, 'app.db'));
     for (let p = 2; p * 4096 < bytes.length; p += 3) bytes.fill(0xa5, p * 4096 + 8, p * 4096 + 400);
     writeFileSync(join(dir, 'app.db'), bytes);
-    const result = await withStore(dir, (store) => inspectSqliteStore(store, { mmkvStores: 0, redactor: NO_REDACTION, walRowLimit: 100 }));
+    const result = await inspectDir(dir);
     const errors = result.findings.filter((f) => f.severity === 'error').map((f) => f.code);
     expect(errors.some((c) => c === 'SQLITE_QUICK_CHECK_FAILED' || c === 'SQLITE_UNREADABLE')).toBe(true);
   });
@@ -213,11 +228,8 @@ describe('hot journal', () => {
   it('a transaction interrupted mid-write is rolled back in the copy, reported, and the originals stay as they were', async () => {
     const dir = scratchDir();
     const db = new Database(join(dir, 'live.db'));
-    db.exec('CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)');
+    fill(db, 300, () => 'x'.repeat(1000));
     const insert = db.prepare('INSERT INTO t (v) VALUES (?)');
-    db.transaction(() => {
-      for (let i = 0; i < 300; i++) insert.run('x'.repeat(1000));
-    })();
     db.pragma('cache_size = 2'); // force the uncommitted pages into the main file, the old ones into -journal
     db.exec('BEGIN');
     db.exec("UPDATE t SET v = 'y' || v");
@@ -228,10 +240,8 @@ describe('hot journal', () => {
     db.exec('ROLLBACK');
     db.close();
     const before = hashTree(pulled);
-    const result = await withStore(pulled, (store) => {
-      expect(Object.keys(store.companions)).toEqual(['journal']);
-      return inspectSqliteStore(store, { mmkvStores: 0, redactor: NO_REDACTION, walRowLimit: 10 });
-    });
+    await withStore(pulled, (store) => expect(Object.keys(store.companions)).toEqual(['journal']));
+    const result = await inspectDir(pulled);
     expect(result.findings.map((f) => f.code)).toEqual(['SQLITE_HOT_JOURNAL', 'SQLITE_NO_FLAVOUR']);
     expect(result.report?.tables.find((t) => t.name === 't')?.rowCount).toBe(300);
     expect(hashTree(pulled)).toEqual(before);
@@ -250,21 +260,27 @@ describe('flavour fingerprints', () => {
   }
 
   it('each flavour by its schema, with evidence', () => {
-    expect(flavoursOf("CREATE TABLE __drizzle_migrations (id SERIAL PRIMARY KEY, hash text NOT NULL, created_at numeric); INSERT INTO __drizzle_migrations (hash, created_at) VALUES ('abc', 1736346067001)")).toEqual([
+    expect(
+      flavoursOf(
+        "CREATE TABLE __drizzle_migrations (id SERIAL PRIMARY KEY, hash text NOT NULL, created_at numeric); INSERT INTO __drizzle_migrations (hash, created_at) VALUES ('abc', 1736346067001)",
+      ),
+    ).toEqual([
       { flavour: 'drizzle', evidence: ['table __drizzle_migrations: 1 applied migration(s), last created_at 2025-01-08T14:21:07.001Z'] },
     ]);
-    expect(flavoursOf('CREATE TABLE notes (id primary key, _changed, _status, body); CREATE TABLE local_storage (key primary key, value)')).toEqual([
-      { flavour: 'watermelondb', evidence: ['_status/_changed columns in: notes', 'table local_storage(key, value)'] },
-    ]);
+    expect(
+      flavoursOf('CREATE TABLE notes (id primary key, _changed, _status, body); CREATE TABLE local_storage (key primary key, value)'),
+    ).toEqual([{ flavour: 'watermelondb', evidence: ['_status/_changed columns in: notes', 'table local_storage(key, value)'] }]);
     expect(flavoursOf('CREATE TABLE sync_queue (id TEXT PRIMARY KEY, idempotency_key TEXT UNIQUE, status TEXT)')).toEqual([
       { flavour: 'hybrid-queue', evidence: ['sync_queue.idempotency_key', 'sync_queue.status'] },
     ]);
     expect(flavoursOf('CREATE TABLE outbox (id INTEGER PRIMARY KEY); CREATE TABLE sync_metadata (collection TEXT)', 2)).toEqual([
       { flavour: 'triple-layer', evidence: ['table outbox', 'table sync_metadata', '2 MMKV store(s) in the same snapshot'] },
     ]);
-    expect(flavoursOf("CREATE TABLE catalystLocalStorage (key TEXT PRIMARY KEY, value TEXT NOT NULL); INSERT INTO catalystLocalStorage VALUES ('k', 'v')")).toEqual([
-      { flavour: 'android-asyncstorage', evidence: ['table catalystLocalStorage(key, value) with 1 key(s)'] },
-    ]);
+    expect(
+      flavoursOf(
+        "CREATE TABLE catalystLocalStorage (key TEXT PRIMARY KEY, value TEXT NOT NULL); INSERT INTO catalystLocalStorage VALUES ('k', 'v')",
+      ),
+    ).toEqual([{ flavour: 'android-asyncstorage', evidence: ['table catalystLocalStorage(key, value) with 1 key(s)'] }]);
   });
 
   it('every flavour that matches is reported; none when nothing matches', () => {

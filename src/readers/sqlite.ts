@@ -90,7 +90,9 @@ export function readSqliteSchema(db: SqliteDb): SqliteSchema {
     quickCheck = [messageOf(err)];
   }
   const names = (
-    db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name").all() as Array<{
+    db
+      .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name")
+      .all() as Array<{
       name: string;
     }>
   ).map((r) => r.name);
@@ -104,16 +106,20 @@ function readTable(db: SqliteDb, name: string, problems: SqliteSchema['problems'
   let indexes: SqliteIndex[] = [];
   let rowCount: number | null = null;
   try {
-    columns = (db.prepare(`PRAGMA table_info(${q})`).all() as Array<{ name: string; type: string; notnull: number; pk: number }>).map((c) => ({
-      name: c.name,
-      type: c.type,
-      notNull: c.notnull === 1,
-      primaryKeyPosition: c.pk,
-    }));
+    columns = (db.prepare(`PRAGMA table_info(${q})`).all() as Array<{ name: string; type: string; notnull: number; pk: number }>).map(
+      (c) => ({
+        name: c.name,
+        type: c.type,
+        notNull: c.notnull === 1,
+        primaryKeyPosition: c.pk,
+      }),
+    );
     indexes = (db.prepare(`PRAGMA index_list(${q})`).all() as Array<{ name: string; unique: number }>).map((ix) => ({
       name: ix.name,
       unique: ix.unique === 1,
-      columns: (db.prepare(`PRAGMA index_info(${quoteIdent(ix.name)})`).all() as Array<{ name: string | null }>).map((c) => c.name ?? '(expression)'),
+      columns: (db.prepare(`PRAGMA index_info(${quoteIdent(ix.name)})`).all() as Array<{ name: string | null }>).map(
+        (c) => c.name ?? '(expression)',
+      ),
     }));
   } catch (err) {
     problems.push({ table: name, message: `cannot read the table's schema: ${messageOf(err)}` });

@@ -95,16 +95,26 @@ describe('adb backup header', () => {
   it('random bytes as a snapshot file: a Snapshot or an InputError, nothing else', async () => {
     const dir = scratchDir();
     await fc.assert(
-      fc.asyncProperty(fc.constantFrom(Buffer.alloc(0), Buffer.from('ANDROID BACKUP\n'), Buffer.from([0x1f, 0x8b]), Buffer.from([0x50, 0x4b, 3, 4]), Buffer.from('SQLite format 3\0')), bytes, async (magic, tail) => {
-        const file = join(dir, 'input.bin');
-        writeFileSync(file, Buffer.concat([magic, tail]));
-        try {
-          const snap = await openSnapshot(file);
-          snap.close();
-        } catch (err) {
-          expect(err).toBeInstanceOf(InputError);
-        }
-      }),
+      fc.asyncProperty(
+        fc.constantFrom(
+          Buffer.alloc(0),
+          Buffer.from('ANDROID BACKUP\n'),
+          Buffer.from([0x1f, 0x8b]),
+          Buffer.from([0x50, 0x4b, 3, 4]),
+          Buffer.from('SQLite format 3\0'),
+        ),
+        bytes,
+        async (magic, tail) => {
+          const file = join(dir, 'input.bin');
+          writeFileSync(file, Buffer.concat([magic, tail]));
+          try {
+            const snap = await openSnapshot(file);
+            snap.close();
+          } catch (err) {
+            expect(err).toBeInstanceOf(InputError);
+          }
+        },
+      ),
       { numRuns: 150 },
     );
   });

@@ -63,7 +63,9 @@ describe('folders and single files', () => {
       expect(s.container).toBe('file');
       expect(s.stores).toHaveLength(1);
       expect(s.stores[0]).toMatchObject({ kind: 'mmkv', path: 'mmkv.default' });
-      expect(readFileSync(s.stores[0]?.companions.crc ?? '')).toEqual(readFileSync(join(SNAPSHOTS, 'triple-layer-legacy', 'mmkv', 'mmkv.default.crc')));
+      expect(readFileSync(s.stores[0]?.companions.crc ?? '')).toEqual(
+        readFileSync(join(SNAPSHOTS, 'triple-layer-legacy', 'mmkv', 'mmkv.default.crc')),
+      );
     });
   });
 
@@ -201,7 +203,9 @@ describe('archives', () => {
   it.each([true, false])('adb backup (compressed=%s)', async (compressed) => {
     const dir = scratchDir();
     const stage = join(dir, 'stage');
-    cpSync(join(SNAPSHOTS, 'watermelondb-basic', 'watermelon.db'), join(stage, 'apps/com.example.wellness/db/watermelon.db'), { recursive: true });
+    cpSync(join(SNAPSHOTS, 'watermelondb-basic', 'watermelon.db'), join(stage, 'apps/com.example.wellness/db/watermelon.db'), {
+      recursive: true,
+    });
     cpSync(join(SNAPSHOTS, 'triple-layer-legacy', 'mmkv'), join(stage, 'apps/com.example.wellness/f/mmkv'), { recursive: true });
     await writeTar(join(dir, 'backup.tar'), stage, ['apps'], false);
     writeAndroidBackup(join(dir, 'backup.ab'), join(dir, 'backup.tar'), compressed);
@@ -242,7 +246,11 @@ describe('archives', () => {
     symlinkSync('/etc/passwd', join(stage, 'inner', 'passwd.db'));
     // tar writes `inner/../evil` as given (preservePaths lets the test plant it)
     const { c } = await import('tar');
-    await c({ file: join(dir, 'hostile.tar'), cwd: stage, preservePaths: true, portable: true }, ['inner/app.db', 'inner/passwd.db', 'inner/../evil']);
+    await c({ file: join(dir, 'hostile.tar'), cwd: stage, preservePaths: true, portable: true }, [
+      'inner/app.db',
+      'inner/passwd.db',
+      'inner/../evil',
+    ]);
     const s = await openSnapshot(join(dir, 'hostile.tar'));
     try {
       expect(s.stores.map((x) => x.path)).toEqual(['inner/app.db']);

@@ -122,7 +122,7 @@ async function openFile(abs: string, input: string, tempDir: string, opts: OpenS
 }
 
 function archiveKindOf(signature: FileSignature): ArchiveKind | null {
-  return isArchiveSignature(signature) ? signature === 'gzip' ? 'tgz' : signature : null;
+  return isArchiveSignature(signature) ? (signature === 'gzip' ? 'tgz' : signature) : null;
 }
 
 async function singleStore(abs: string, kind: StoreKind, tempDir: string): Promise<Opened> {
@@ -167,7 +167,12 @@ async function collectStores(files: WalkedFile[], findings: Finding[], opts: Col
     try {
       detected = await detectStore(file, byRel, findings);
     } catch (err) {
-      findings.push({ code: 'SNAPSHOT_UNREADABLE_ENTRY', severity: 'warn', message: `cannot read file (${errorText(err)})`, ref: file.rel });
+      findings.push({
+        code: 'SNAPSHOT_UNREADABLE_ENTRY',
+        severity: 'warn',
+        message: `cannot read file (${errorText(err)})`,
+        ref: file.rel,
+      });
       continue;
     }
     if (!detected) continue;
@@ -197,7 +202,13 @@ interface Detected {
 async function detectStore(file: WalkedFile, byRel: Map<string, WalkedFile>, findings: Finding[]): Promise<Detected | null> {
   const named = DB_NAME.test(file.rel);
   if (file.sizeBytes === 0) {
-    if (named) findings.push({ code: 'SNAPSHOT_EMPTY_FILE', severity: 'warn', message: 'file is named like a database but is empty', ref: file.rel });
+    if (named)
+      findings.push({
+        code: 'SNAPSHOT_EMPTY_FILE',
+        severity: 'warn',
+        message: 'file is named like a database but is empty',
+        ref: file.rel,
+      });
     return null;
   }
   const signature = signatureOf(readHead(file.abs, HEAD_BYTES));
@@ -223,12 +234,14 @@ async function detectStore(file: WalkedFile, byRel: Map<string, WalkedFile>, fin
   if (crc && isMmkvPair(file.sizeBytes, readHead(crc.abs, MMKV_META_BYTES))) {
     return { kind: 'mmkv', companions: { crc }, extra: [] };
   }
-  if (basename(file.rel) === 'manifest.json' && file.sizeBytes <= MANIFEST_SNIFF_BYTES && isAsyncStorageManifest(readFileSync(file.abs, 'utf8'))) {
+  if (
+    basename(file.rel) === 'manifest.json' &&
+    file.sizeBytes <= MANIFEST_SNIFF_BYTES &&
+    isAsyncStorageManifest(readFileSync(file.abs, 'utf8'))
+  ) {
     const folder = dirname(file.rel);
     const prefix = folder === '.' ? '' : folder + '/';
-    const extra = [...byRel.values()].filter(
-      (f) => f !== file && f.rel.startsWith(prefix) && !f.rel.slice(prefix.length).includes('/'),
-    );
+    const extra = [...byRel.values()].filter((f) => f !== file && f.rel.startsWith(prefix) && !f.rel.slice(prefix.length).includes('/'));
     return { kind: 'asyncstorage-ios', companions: { manifest: file }, extra };
   }
   if (named) {

@@ -21,7 +21,14 @@ export function renderInspectText(report: InspectReport, style: ChalkInstance): 
   out.push(
     renderTable(
       ['kind', 'path', 'bytes', 'sha256', 'companions', 'flavours'],
-      report.stores.map((s) => [s.kind, s.path, s.sizeBytes, s.sha256.slice(0, 12), s.companions.join(', '), s.flavours.map((f) => f.flavour).join(', ')]),
+      report.stores.map((s) => [
+        s.kind,
+        s.path,
+        s.sizeBytes,
+        s.sha256.slice(0, 12),
+        s.companions.join(', '),
+        s.flavours.map((f) => f.flavour).join(', '),
+      ]),
     ),
   );
   for (const store of report.stores) {
@@ -41,12 +48,22 @@ function renderSqlite(store: StoreReport, db: SqliteReport, style: ChalkInstance
       `  user_version ${db.userVersion}, journal ${db.journalMode}${db.headerSaysWal ? ' (header: WAL)' : ''}, page ${db.pageSize} × ${db.pageCount}, quick_check ${db.quickCheck.join('; ')}`,
   );
   for (const f of store.flavours) out.push(`flavour ${style.bold(f.flavour)}: ${f.evidence.join('; ')}`);
-  out.push(renderTable(['table', 'rows', 'primary key', 'indexes'], db.tables.map((t) => [t.name, t.rowCount ?? '?', t.primaryKey.join(', '), t.indexes.length])));
+  out.push(
+    renderTable(
+      ['table', 'rows', 'primary key', 'indexes'],
+      db.tables.map((t) => [t.name, t.rowCount ?? '?', t.primaryKey.join(', '), t.indexes.length]),
+    ),
+  );
   if (db.statusDistributions.length > 0) {
     out.push(
       renderTable(
         ['table.column', 'values'],
-        db.statusDistributions.map((d) => [`${d.table}.${d.column}`, Object.entries(d.counts).map(([v, n]) => `${v} ${n}`).join(', ')]),
+        db.statusDistributions.map((d) => [
+          `${d.table}.${d.column}`,
+          Object.entries(d.counts)
+            .map(([v, n]) => `${v} ${n}`)
+            .join(', '),
+        ]),
       ),
     );
   }
@@ -64,7 +81,10 @@ function renderSqlite(store: StoreReport, db: SqliteReport, style: ChalkInstance
           d.table + (d.tableOnlyIn ? ` (table only in ${d.tableOnlyIn})` : ''),
           d.keyColumns.join(', '),
           keyList(d.insertedCount, d.inserted),
-          keyList(d.updatedCount, d.updated.map((u) => u.key)),
+          keyList(
+            d.updatedCount,
+            d.updated.map((u) => u.key),
+          ),
           keyList(d.deletedCount, d.deleted),
         ]),
       ),
@@ -82,9 +102,15 @@ function renderQueues(store: StoreReport): string {
         q.queue,
         q.total,
         q.depth,
-        Object.entries(q.byStatus).map(([s, n]) => `${s} ${n}`).join(', '),
+        Object.entries(q.byStatus)
+          .map(([s, n]) => `${s} ${n}`)
+          .join(', '),
         q.failed,
-        op ? [op.id, op.operation, op.collection, op.createdAtMs === null ? null : new Date(op.createdAtMs).toISOString()].filter((v) => v !== null).join(' ') : '',
+        op
+          ? [op.id, op.operation, op.collection, op.createdAtMs === null ? null : new Date(op.createdAtMs).toISOString()]
+              .filter((v) => v !== null)
+              .join(' ')
+          : '',
         op?.ageMs != null ? formatAge(op.ageMs) : '',
       ];
     }),
@@ -104,5 +130,12 @@ function renderKeyValueSummary(kv: KeyValueStoreSummary, style: ChalkInstance): 
     : '';
   const head = `${style.bold(`== ${kv.store}`)}  ${kv.kind}${kv.encrypted ? ' (encrypted)' : ''} · ${kv.keys} key(s)${kv.removedKeys ? `, ${kv.removedKeys} removed` : ''}${integrity}${kv.error ? ` · ${style.red(kv.error)}` : ''}`;
   if (kv.collections.length === 0) return head;
-  return head + '\n' + renderTable(['collection', 'from key', 'shape', 'records'], kv.collections.map((c) => [c.name, c.key, c.envelope, c.records]));
+  return (
+    head +
+    '\n' +
+    renderTable(
+      ['collection', 'from key', 'shape', 'records'],
+      kv.collections.map((c) => [c.name, c.key, c.envelope, c.records]),
+    )
+  );
 }

@@ -83,5 +83,7 @@ export function register(program: Command): void {
     .option('--max-extract-bytes <size>', 'cap on the bytes extracted from an archive (e.g. 8G; default 4G)')
     .option('--wal-rows <n>', 'max primary keys listed per table and change kind in the WAL-only rows (default 1000)')
     .addHelpText('after', '\nExample:\n  syncdoc inspect fixtures/snapshots/drizzle-expo-wal --json --redact\n')
-    .action(action<[string], InspectCliOptions>(async ([snapshot], opts, globals) => runInspect(toInspectOptions(snapshot, opts), globals)));
+    .action(
+      action<[string], InspectCliOptions>(async ([snapshot], opts, globals) => runInspect(toInspectOptions(snapshot, opts), globals)),
+    );
 }
