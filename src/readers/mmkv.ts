@@ -190,9 +190,11 @@ export function readMmkvInstance(data: Uint8Array, crcFile: Uint8Array | undefin
   // Which size to trust (mmkv-format.md section 4).
   let sizeSource: MmkvMetaReport['sizeSource'];
   let size: number;
-  if (meta !== undefined && meta.version >= 3) {
+  // A meta version >= 7 is garbage to MMKV: its sizes are not trusted either.
+  const metaSizes = meta !== undefined && meta.version >= 3 && meta.version < 7;
+  if (metaSizes) {
     sizeSource = 'meta';
-    size = meta.actualSize;
+    size = (meta as MmkvMeta).actualSize;
   } else if (meta === undefined && (header === 0 || !fits(header))) {
     // No meta and no usable header (v2.4+ writers leave it 0): read up to the file end.
     sizeSource = 'file-end';
@@ -211,7 +213,7 @@ export function readMmkvInstance(data: Uint8Array, crcFile: Uint8Array | undefin
   } else if (crcOk === false && meta !== undefined) {
     add('MMKV_CRC_MISMATCH', 'error', `CRC-32 of the ${size}-byte data region is ${hex32(crcComputed)}, the .crc says ${hex32(meta.crcDigest)}: the data or the meta was damaged or written incompletely`);
   }
-  if (meta !== undefined && meta.version >= 3 && header !== 0 && header !== meta.actualSize) {
+  if (metaSizes && meta !== undefined && header !== 0 && header !== meta.actualSize) {
     add('MMKV_HEADER_MISMATCH', 'info', `data-file header says ${header} bytes, the meta ${meta.actualSize}; the meta is authoritative (version ${meta.version})`);
   }
 
@@ -220,7 +222,7 @@ export function readMmkvInstance(data: Uint8Array, crcFile: Uint8Array | undefin
   let fallback: { to: 'header' | 'last-confirmed'; size: number } | undefined;
   if (crcOk !== true && meta !== undefined) {
     if (header !== size && fits(header) && crcOf(header) === meta.crcDigest) fallback = { to: 'header', size: header };
-    else if (meta.version >= 3 && fits(meta.lastConfirmedActualSize) && crcOf(meta.lastConfirmedActualSize) === meta.lastConfirmedCrcDigest) {
+    else if (metaSizes && fits(meta.lastConfirmedActualSize) && crcOf(meta.lastConfirmedActualSize) === meta.lastConfirmedCrcDigest) {
       fallback = { to: 'last-confirmed', size: meta.lastConfirmedActualSize };
     }
   }
