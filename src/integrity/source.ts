@@ -81,7 +81,11 @@ export function streamingSource(
     async hashes(collection, buckets, ctx) {
       const out = new Map<string, bigint>();
       for await (const r of scan(collection)) {
-        if (buckets.has(ctx.hasher.bucketOf(r.id))) out.set(r.id, ctx.hasher.hash(canonicalRecord(r, ctx.rules)));
+        if (!buckets.has(ctx.hasher.bucketOf(r.id))) continue;
+        const h = ctx.hasher.hash(canonicalRecord(r, ctx.rules));
+        const prev = out.get(r.id);
+        // a duplicated id keeps both copies in its hash, so it still shows up as a difference
+        out.set(r.id, prev === undefined ? h : BigInt.asUintN(64, prev + h));
       }
       return out;
     },
