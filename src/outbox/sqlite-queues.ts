@@ -74,11 +74,13 @@ const STATUS_MAP: Record<string, OutboxStatus> = {
 
 export function normaliseStatus(raw: unknown): OutboxStatus {
   if (raw === null || raw === undefined) return 'pending';
-  return STATUS_MAP[String(raw).toLowerCase()] ?? 'unknown';
+  if (typeof raw !== 'string') return 'unknown';
+  return STATUS_MAP[raw.toLowerCase()] ?? 'unknown';
 }
 
 export function normaliseOpKind(raw: unknown): OpKind | null {
-  const s = String(raw ?? '').toLowerCase();
+  if (typeof raw !== 'string') return null;
+  const s = raw.toLowerCase();
   if (s === 'create' || s === 'insert') return 'create';
   if (s === 'update' || s === 'patch' || s === 'upsert') return 'update';
   if (s === 'delete' || s === 'remove' || s === 'destroy') return 'delete';
@@ -87,7 +89,10 @@ export function normaliseOpKind(raw: unknown): OpKind | null {
 
 function text(v: unknown): string | null {
   if (v === null || v === undefined) return null;
-  return typeof v === 'number' && Number.isInteger(v) ? String(v) : String(v);
+  if (typeof v === 'string') return v;
+  if (typeof v === 'number' || typeof v === 'bigint' || typeof v === 'boolean') return String(v);
+  // JSON queues can hold anything where an id should be: keep it visible, never throw
+  return JSON.stringify(v) ?? null;
 }
 
 function int(v: unknown, fallback: number): number {
@@ -187,11 +192,11 @@ export function toQueueEntry(shape: OutboxShape, store: string, queue: string, r
     recordId,
     recordTable: null,
     op: normaliseOpKind(raw.op),
-    rawOp: String(raw.op ?? ''),
+    rawOp: typeof raw.op === 'string' ? raw.op : JSON.stringify(raw.op ?? '') ?? '',
     ...decoded,
     idempotencyKey: text(raw.idempotencyKey),
     status,
-    rawStatus: raw.status === null || raw.status === undefined ? null : String(raw.status),
+    rawStatus: raw.status === null || raw.status === undefined ? null : typeof raw.status === 'string' ? raw.status : (JSON.stringify(raw.status) ?? null),
     attempts: int(raw.attempts, 0),
     maxAttempts: intOrNull(raw.maxAttempts),
     lastError: text(raw.lastError),
