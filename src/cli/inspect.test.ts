@@ -223,6 +223,14 @@ describe('bad input', () => {
     expectOneError(res.stderr, /no stores found: /);
   });
 
+  it('an unusable temp folder → exit 4 with a TMPDIR hint, not an internal error', async () => {
+    const res = await runCli(['inspect', WATERMELON], { env: { TMPDIR: '/no/such/tmp' } });
+    expect(res.code).toBe(4);
+    expect(res.stdout).toBe('');
+    expectOneError(res.stderr, /cannot create a private temp folder .*: \/no\/such\/tmp/);
+    expect(res.stderr).toMatch(/hint: set TMPDIR/);
+  });
+
   it('--verbose adds the stack trace', async () => {
     const res = await runCli(['inspect', '/no/such/snapshot', '--verbose']);
     expect(res.code).toBe(4);

@@ -7,6 +7,7 @@
  * with nothing to read is an `InputError` (exit 4).
  */
 import { readFileSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { InputError } from '../errors.js';
 import type { Finding } from '../findings.js';
@@ -50,7 +51,7 @@ export async function openSnapshot(input: string, opts: OpenSnapshotOptions = {}
       hint: `check the path; ${ACCEPTED}`,
     });
   }
-  const tempDir = makeTempDir('syncdoc-snap-');
+  const tempDir = makePrivateDir();
   try {
     const opened = st.isDirectory() ? await openFolder(abs, tempDir) : await openFile(abs, input, tempDir, opts);
     if (opened.stores.length === 0) throw noStores(input, opened.findings);
@@ -69,6 +70,18 @@ export async function openSnapshot(input: string, opts: OpenSnapshotOptions = {}
   } catch (err) {
     removeTempDir(tempDir);
     throw err;
+  }
+}
+
+function makePrivateDir(): string {
+  try {
+    return makeTempDir('syncdoc-snap-');
+  } catch (err) {
+    throw new InputError(`cannot create a private temp folder (${errorText(err)})`, {
+      code: 'E_TEMP_UNAVAILABLE',
+      subject: tmpdir(),
+      hint: 'set TMPDIR to a writable folder with room for a copy of the snapshot',
+    });
   }
 }
 
