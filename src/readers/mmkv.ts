@@ -497,6 +497,17 @@ function decryptAndParse(
     const firstKey = first === undefined ? undefined : decodeText(buf.subarray(first.keyStart, first.keyEnd));
     const firstKeyIsText = first === undefined || (firstKey !== undefined && !CONTROL_CHARS.test(firstKey.text));
     if ((crcOk && !complete(parsed)) || !firstKeyIsText) {
+      if (meta === undefined) {
+        // No .crc and no readable item: nothing says this file is MMKV at all.
+        const sqlite = buf.subarray(0, 16).toString('latin1') === 'SQLite format 3\0';
+        throw new InputError('not an MMKV data file: no .crc beside it and its bytes do not parse as MMKV items', {
+          code: 'E_MMKV_NOT_MMKV',
+          subject,
+          hint: sqlite
+            ? 'this is a SQLite database: use `syncdoc inspect` or `syncdoc query`'
+            : 'pass the data file of an MMKV instance (named by its id, with <name>.crc beside it); an encrypted one also needs --key-env/--key-file',
+        });
+      }
       throw new InputError(
         crcOk ? 'the MMKV data matches its CRC but does not parse as items: it is probably encrypted' : 'the MMKV data does not start with a readable item: it is probably encrypted (or badly damaged)',
         { code: 'E_MMKV_ENCRYPTED', subject, hint: 'pass the encryption key with --key-env VAR or --key-file FILE (never on the command line)' },

@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { copyFixture, hashTree, runCli, scratchDir } from '../../test-support/cli.js';
+import { copyFixture, FIXTURES, hashTree, runCli, scratchDir } from '../../test-support/cli.js';
 
 interface JsonInstance {
   verdict: string;
@@ -92,6 +92,14 @@ describe('syncdoc mmkv', { timeout: 60_000 }, () => {
     const bad = await runCli(['mmkv', join(dir, 'all-types'), '--as', 'x=decimal']);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/--as expects KEY=TYPE/);
+  });
+
+  it('a file that is not MMKV is exit 4 with a hint, not garbage', async () => {
+    const res = await runCli(['mmkv', join(FIXTURES, 'snapshots', 'watermelondb-basic', 'watermelon.db'), '--json']);
+    expect(res.code).toBe(4);
+    expect(res.stdout).toBe('');
+    expect(res.stderr).toMatch(/error: not an MMKV data file.*watermelon\.db/);
+    expect(res.stderr).toMatch(/hint: this is a SQLite database/);
   });
 
   it('--redact hides free text and the raw bytes that would give it back', async () => {
