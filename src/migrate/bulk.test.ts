@@ -44,7 +44,7 @@ describe('bulk copy (INSERT … SELECT) writes exactly what the general path wri
   it.each(['watermelondb-basic', 'drizzle-expo-wal', 'triple-layer-legacy', 'hybrid-queue-basic'])('%s', async (fixture) => {
     const r = await both(join(FIXTURES, 'snapshots', fixture));
     expect(r.bulk).toEqual(r.general);
-  });
+  }, 120_000);
 
   it('a generated triple-layer snapshot with MMKV copies, pending rows and outbox ops', async () => {
     const snap = join(scratchDir(), 'snapshot');
@@ -52,5 +52,5 @@ describe('bulk copy (INSERT … SELECT) writes exactly what the general path wri
     const r = await both(snap);
     expect(r.bulkRows).toBeGreaterThan(2000);
     expect(r.bulk).toEqual(r.general);
-  });
+  }, 120_000);
 });

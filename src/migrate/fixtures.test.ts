@@ -58,7 +58,7 @@ describe.each(CASES)('$fixture migrates with its profile auto-detected', ({ fixt
       db.close();
     }
     expect(checkOutput(out, await createRecordHasher()).ok).toBe(true);
-  });
+  }, 120_000);
 });
 
 describe('fixture specifics', () => {
@@ -128,6 +128,13 @@ describe('fixture specifics', () => {
       const deps = db.prepare('SELECT depends_on FROM sync_queue WHERE depends_on IS NOT NULL').all() as Array<{ depends_on: string }>;
       for (const d of deps) expect(db.prepare('SELECT 1 FROM sync_queue WHERE id = ?').get(d.depends_on), d.depends_on).toBeDefined();
       expect(db.prepare("SELECT count(*) AS n FROM sync_queue WHERE status = 'in_flight'").get()).toEqual({ n: 0 });
+      // the pin edited on the tablet and, concurrently, on this phone: a conflict, the queued edit kept as queued
+      const pin = '5ae11a88-5583-452b-9eb5-278b5e61678a';
+      expect(db.prepare('SELECT sync_status FROM pins WHERE client_id = ?').get(pin)).toEqual({ sync_status: 'conflict' });
+      const edit = db.prepare("SELECT status, status_reason, payload FROM sync_queue WHERE id = 'sync_queue/b70d96af-e31a-4c10-a808-9e2ffd75baa9'").get() as Record<string, string>;
+      expect(edit['status']).toBe('pending');
+      expect(edit['status_reason']).toMatch(/^conflict: /);
+      expect(JSON.parse(edit['payload']!)).toMatchObject({ vector_clock: { 'dev-A1B2': 2, server: 1 } });
       const failed = db.prepare("SELECT record_client_id FROM sync_queue WHERE status = 'failed'").get() as { record_client_id: string };
       expect(db.prepare('SELECT sync_status FROM pins WHERE client_id = ?').get(failed.record_client_id)).toEqual({ sync_status: 'failed' });
     } finally {

@@ -17,6 +17,7 @@ import {
   type SourceRecord,
   type SyncStatus,
 } from './types.js';
+import { clocksConcurrent } from './vector-clock.js';
 
 export type RequiredOp = 'create' | 'update' | 'delete' | null;
 
@@ -247,7 +248,7 @@ function mergeOne(clientId: string, copies: SourceRecord[], opts: MergeOptions):
   let syncStatus: SyncStatus;
   let statusReason: string;
   let requiredOp: RequiredOp = null;
-  if (undecided || (opts.serverKnown && concurrentClocks(winner, server))) {
+  if (undecided || (opts.serverKnown && server !== undefined && server !== winner && clocksConcurrent(winner.vectorClock, server.vectorClock))) {
     syncStatus = 'conflict';
     statusReason = undecided ? 'copies differ and none has an update time' : 'vector clocks are concurrent';
   } else if (opts.serverKnown) {
@@ -324,31 +325,6 @@ function fromLegacyStatus(winner: SourceRecord, known: boolean): Derived {
     return { syncStatus: 'pending', statusReason: s === 'pending' ? 'pending in the legacy store' : 'never synced', requiredOp: op };
   }
   return { syncStatus: 'synced', statusReason: s === 'synced' ? 'synced in the legacy store' : 'known to the server and no pending mark', requiredOp: null };
-}
-
-function concurrentClocks(a: SourceRecord, b: SourceRecord | undefined): boolean {
-  if (b === undefined || a === b || a.vectorClock === null || b.vectorClock === null) return false;
-  const ca = parseClock(a.vectorClock);
-  const cb = parseClock(b.vectorClock);
-  if (ca === null || cb === null) return false;
-  let aAhead = false;
-  let bAhead = false;
-  for (const k of new Set([...Object.keys(ca), ...Object.keys(cb)])) {
-    const x = ca[k] ?? 0;
-    const y = cb[k] ?? 0;
-    if (x > y) aAhead = true;
-    if (y > x) bAhead = true;
-  }
-  return aAhead && bAhead;
-}
-
-function parseClock(text: string): Record<string, number> | null {
-  try {
-    const v = JSON.parse(text) as unknown;
-    return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, number>) : null;
-  } catch {
-    return null;
-  }
 }
 
 export type { Layer };

@@ -188,7 +188,7 @@ describe('planMigration over random legacy stores', () => {
       }),
       { numRuns: 300 },
     );
-  });
+  }, 120_000);
 
   it('is deterministic: the same input gives the same plan', () => {
     fc.assert(

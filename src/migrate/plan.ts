@@ -60,6 +60,13 @@ export function planMigration(input: LegacyInput, opts: PlanOptions, hasher: Rec
     aliases: extras.aliases ?? {},
     serverKnown,
   });
+  for (const k of queue.conflictRecords) {
+    const rec = records.get(k);
+    if (rec === undefined) continue;
+    rec.final.syncStatus = 'conflict';
+    rec.merged.decision.syncStatus = 'conflict';
+    rec.merged.decision.syncStatusReason = 'a queued change has a vector clock concurrent with the record: both sides changed';
+  }
   for (const k of queue.failedRecords) {
     const rec = records.get(k);
     if (rec === undefined) continue;

@@ -11,6 +11,7 @@ import { findPrototypeKeys } from '../outbox/payload.js';
 import type { OutboxOp } from '../outbox/types.js';
 import type { MergedRecord, RequiredOp } from './merge.js';
 import type { FinalRecord, QueueRow, QueueStatus } from './types.js';
+import { clocksConcurrent } from './vector-clock.js';
 
 export interface QueueInput {
   ops: OutboxOp[];
@@ -27,6 +28,8 @@ export interface QueuePlan {
   rows: QueueRow[];
   /** Records whose kept op is a failed one (retry budget spent): their sync status becomes failed. */
   failedRecords: Set<string>;
+  /** Records with a queued change whose vector clock is concurrent with the record's: a true conflict. */
+  conflictRecords: Set<string>;
 }
 
 export function recordKey(collection: string, clientId: string): string {
@@ -123,8 +126,21 @@ export function planQueue(input: QueueInput): QueuePlan {
   }
 
   const failedRecords = new Set<string>();
+  const conflictRecords = new Set<string>();
+  const opByRow = new Map(rows.map((r, i) => [r, ordered[i]!]));
   for (const [k, open] of openByRecord) {
     const rec = input.records.get(k);
+    const concurrent = rec === undefined ? undefined : open.find((row) => clocksConcurrent(opByRow.get(row)?.payload?.['vector_clock'], rec.final.vectorClock));
+    if (rec !== undefined && concurrent !== undefined) {
+      // the queued change and the record both moved on: keep the change as queued (its own
+      // payload) for the backend's version check and a person to resolve, never overwrite it
+      conflictRecords.add(k);
+      for (const row of open) {
+        row.statusReason = `conflict: ${concurrent.id}'s vector clock is concurrent with the record's; the queued change is kept as it was`;
+        if (row.status === 'in_flight') row.status = 'pending';
+      }
+      continue;
+    }
     if (rec === undefined) {
       for (const row of open) {
         // a delete whose record is already gone locally still has to reach the server
@@ -181,7 +197,7 @@ export function planQueue(input: QueueInput): QueuePlan {
       origin: 'backfill',
     });
   }
-  return { rows, failedRecords };
+  return { rows, failedRecords, conflictRecords };
 }
 
 function legacyStatus(s: OutboxOp['status']): QueueStatus {

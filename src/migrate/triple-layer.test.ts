@@ -50,7 +50,7 @@ beforeAll(async () => {
   } finally {
     snapshot.close();
   }
-});
+}, 120_000);
 afterAll(() => db?.close());
 
 /** The truth's neutral camelCase record → the unified row's columns and values. */
