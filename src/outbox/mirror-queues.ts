@@ -9,6 +9,7 @@ import { readMmkvFiles } from '../readers/mmkv.js';
 import type { StoreRef } from '../snapshot/types.js';
 import { normaliseOpKind } from './sqlite-queues.js';
 import { toMs } from './timestamps.js';
+import { isPlainObject } from './payload.js';
 import type { OpKind } from './types.js';
 
 export interface MirrorQueueEntry {
@@ -30,16 +31,13 @@ export interface MirrorQueue {
 
 const QUEUE_FIELDS = /^(pendingSync|pendingOps|syncQueue|outbox|queue|pendingChanges)$/i;
 
-function isObject(v: unknown): v is Record<string, unknown> {
-  return v !== null && typeof v === 'object' && !Array.isArray(v);
-}
 
 function text(v: unknown): string | null {
   return typeof v === 'string' || typeof v === 'number' ? String(v) : null;
 }
 
 function toEntry(item: unknown, index: number): MirrorQueueEntry | null {
-  if (!isObject(item)) return null;
+  if (!isPlainObject(item)) return null;
   const op = item['type'] ?? item['op'] ?? item['action'] ?? item['operation'];
   const recordId = item['recordId'] ?? item['entityId'] ?? item['documentId'] ?? item['id'];
   if (op === undefined || recordId === undefined) return null;
@@ -64,8 +62,8 @@ export function readMirrorQueues(store: StoreRef): MirrorQueue[] {
   }
   const queues: MirrorQueue[] = [];
   for (const js of instance.jsonStores) {
-    const state = isObject(js.state) && isObject(js.state['state']) ? js.state['state'] : js.state;
-    if (!isObject(state)) continue;
+    const state = isPlainObject(js.state) && isPlainObject(js.state['state']) ? js.state['state'] : js.state;
+    if (!isPlainObject(state)) continue;
     for (const [field, value] of Object.entries(state)) {
       if (!QUEUE_FIELDS.test(field) || !Array.isArray(value)) continue;
       const entries = value.map(toEntry).filter((e): e is MirrorQueueEntry => e !== null);

@@ -8,6 +8,7 @@
 import type { OutboxRecordState } from './types.js';
 import { toQueueEntry, type QueueEntry } from './sqlite-queues.js';
 import { toMs } from './timestamps.js';
+import { isPlainObject } from './payload.js';
 
 export interface ReduxPersistQueue {
   queue: string;
@@ -28,9 +29,6 @@ function parseJson(text: string): unknown {
   }
 }
 
-function isObject(v: unknown): v is Record<string, unknown> {
-  return v !== null && typeof v === 'object' && !Array.isArray(v);
-}
 
 /** Where AsyncStorage apps usually keep the device id. */
 const DEVICE_ID_KEYS = ['@app/device_id', 'device_id', 'deviceId', '@device_id'];
@@ -50,15 +48,15 @@ export function readReduxPersistOutbox(entries: ReadonlyMap<string, string>, sto
   for (const [key, value] of [...entries].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
     if (!key.startsWith('persist:')) continue;
     const root = parseJson(value);
-    if (!isObject(root)) continue;
+    if (!isPlainObject(root)) continue;
     for (const [sliceName, sliceText] of Object.entries(root)) {
       // redux-persist stores every slice as its own JSON string; tolerate an already-decoded one
       const slice = typeof sliceText === 'string' ? parseJson(sliceText) : sliceText;
-      if (!isObject(slice) || !Array.isArray(slice['syncQueue'])) continue;
+      if (!isPlainObject(slice) || !Array.isArray(slice['syncQueue'])) continue;
       const scope = `${key}/${sliceName}`;
       const queueName = `${scope}.syncQueue`;
       const queueEntries = (slice['syncQueue'] as unknown[]).map((item, index) => {
-        const q = isObject(item) ? item : {};
+        const q = isPlainObject(item) ? item : {};
         return toQueueEntry(
           'redux-persist',
           store,
@@ -90,8 +88,8 @@ export function readReduxPersistOutbox(entries: ReadonlyMap<string, string>, sto
       for (const [field, arr] of Object.entries(slice)) {
         if (field === 'syncQueue' || !Array.isArray(arr)) continue;
         for (const item of arr) {
-          if (!isObject(item) || (typeof item['id'] !== 'string' && typeof item['id'] !== 'number')) continue;
-          const meta = isObject(item['syncMetadata']) ? item['syncMetadata'] : null;
+          if (!isPlainObject(item) || (typeof item['id'] !== 'string' && typeof item['id'] !== 'number')) continue;
+          const meta = isPlainObject(item['syncMetadata']) ? item['syncMetadata'] : null;
           const syncStatus = meta && typeof meta['syncStatus'] === 'string' ? meta['syncStatus'] : null;
           records.push({
             store,
