@@ -1,8 +1,9 @@
 /**
  * Opening a snapshot's SQLite stores. Only ever opens syncdoc's private copies (`StoreRef.localPath`),
- * read-only (a hot journal is first rolled back in the copy), so the user's files cannot change. `openSqliteWithoutWal` gives the database as a reader
- * of the main file alone would see it: a second private copy of the main file with its header switched
- * out of WAL mode, so SQLite ignores any `-wal` (the basis of the WAL-only row diff).
+ * read-only (a hot journal is first rolled back in the copy), so the user's files cannot change.
+ * `openSqliteWithoutWal` gives the database as a reader of the main file alone would see it: a second
+ * private copy of the main file, alone in its own folder (SQLite reads any `-wal` that sits beside a
+ * database, whatever its header says), the basis of the WAL-only row diff.
  */
 import Database from 'better-sqlite3';
 import { copyFileSync, existsSync, mkdirSync, openSync, readSync, writeSync, closeSync } from 'node:fs';
@@ -56,7 +57,8 @@ export function openSqliteWithoutWal(store: Pick<StoreRef, 'path' | 'localPath'>
 
 /**
  * Header bytes 18 and 19 (file format write/read version) are 2 in WAL mode and 1 in rollback mode.
- * Setting them to 1 on our copy makes SQLite read the main file as it is, without looking for a WAL.
+ * Setting them to 1 on the lone copy lets a read-only connection open it without creating a WAL
+ * index; what is read is the main file as it is.
  */
 function clearWalHeader(path: string): void {
   const fd = openSync(path, 'r+');
