@@ -30,8 +30,9 @@ export type HistoryEvent =
   | { t: number; e: 'write'; w: number }
   | { t: number; e: 'skip'; at: Replica; key: string; op: OpKind; why: string }
   | { t: number; e: 'set'; at: Replica; key: string; f: string; from: number; to: number }
-  | { t: number; e: 'send'; m: number; from: Replica; to: Replica; kind: MessageKind; n: number; drop?: DropReason; copies?: number }
-  | { t: number; e: 'recv'; m: number; at: Replica }
+  // `arrive`: when each copy reaches the receiver (two when duplicated); a copy the receiver cannot
+  // take (down, offline) is also recorded as `lost` at that time
+  | { t: number; e: 'send'; m: number; from: Replica; to: Replica; kind: MessageKind; n: number; drop?: DropReason; arrive?: number[] }
   | { t: number; e: 'lost'; m: number; at: Replica; why: string }
   | { t: number; e: 'timeout'; at: Replica; req: number }
   | { t: number; e: 'crash' | 'restart'; at: Replica }

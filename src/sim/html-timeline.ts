@@ -26,17 +26,20 @@ export interface TimelineData {
 const MAX_MESSAGES = 3000;
 
 export function timelineData(h: History, report: CheckReport, title: string, reproduce: string): TimelineData {
-  const sends = new Map<number, { t: number; from: string; to: string; kind: string; drop?: string }>();
+  const lost = new Map<string, string>();
+  for (const ev of h.events) if (ev.e === 'lost') lost.set(`${ev.m}@${ev.t}`, ev.why);
   const msgs: TimelineData['msgs'] = [];
   const writes: TimelineData['writes'] = [];
   const marks: TimelineData['marks'] = [];
   for (const ev of h.events) {
     if (ev.e === 'send') {
       if (ev.drop !== undefined) msgs.push([ev.t, ev.from, -1, ev.to, ev.kind, `dropped: ${ev.drop}`]);
-      else sends.set(ev.m, { t: ev.t, from: ev.from, to: ev.to, kind: ev.kind });
-    } else if (ev.e === 'recv' || ev.e === 'lost') {
-      const s = sends.get(ev.m);
-      if (s !== undefined) msgs.push([s.t, s.from, ev.e === 'recv' ? ev.t : -1, s.to, s.kind, ev.e === 'lost' ? `lost: ${ev.why}` : '']);
+      for (const at of ev.arrive ?? []) {
+        const why = lost.get(`${ev.m}@${at}`);
+        // a copy still travelling when the run ended is drawn like a drop, with its own note
+        const note = why !== undefined ? `lost: ${why}` : at > h.end.t ? 'in flight at the end' : '';
+        msgs.push([ev.t, ev.from, note === '' ? at : -1, ev.to, ev.kind, note]);
+      }
     } else if (ev.e === 'write') {
       const wr = h.writes[ev.w]!;
       writes.push([ev.t, wr.origin, `w${wr.id} ${wr.kind} ${wr.key} ${wr.kind === 'delete' ? '' : JSON.stringify(wr.fields)}`]);

@@ -22,21 +22,32 @@ const BATCH = 64;
 const MAX_SENDS = 200;
 const BACKOFF_BASE_MS = 100;
 const BACKOFF_CAP_MS = 5_000;
+const NO_OPS: OutboxEntry[] = [];
+const NO_CHANGES: Array<{ key: string; rec: Rec }> = [];
+
 /** Hard cap on processed events, whatever the scenario says. */
 const MAX_STEPS = 20_000_000;
 
+/**
+ * A message is its own delivery event (k: 2): no wrapper, no separate body. `data` is the ops
+ * (push), the results (push-ack), the changes (pull-resp), the web request (web) or its status
+ * (web-ack); `cursor` is the pull cursor. Duplicated copies share one immutable message.
+ */
 interface Message {
+  k: 2;
   id: number;
   from: number;
   to: number;
   kind: MessageKind;
-  body: unknown;
+  req: number;
+  data: unknown;
+  cursor: number;
 }
 
 type Ev =
   | { k: 0; op: number } // user op
   | { k: 1; node: number; epoch: number } // sync tick
-  | { k: 2; msg: Message } // delivery
+  | Message // delivery
   | { k: 3; node: number; req: number; epoch: number } // response timeout
   | { k: 4; node: number; req: number; epoch: number } // retry after backoff
   | { k: 5; node: number; restartAfterMs: number } // crash
@@ -76,6 +87,7 @@ interface Node {
   opCount: number;
   webQueue: WebRequest[];
   dead: number;
+  spare: Inflight;
 }
 
 interface PushResult {
@@ -125,6 +137,7 @@ export function simulate(scenario: Scenario, variant: AlgorithmVariant, seed: bi
       knowledge: new Array<number>(writerCount).fill(0),
       writer: idx, up: true, epoch: 0, busy: false, inflight: null,
       rng: new Rng(seed, `backoff:${id}`), opCount: 0, webQueue: [], dead: 0,
+      spare: { req: 0, kind: 'pull', ops: NO_OPS, attempts: 0 },
     };
     return node;
   };
@@ -221,7 +234,7 @@ export function simulate(scenario: Scenario, variant: AlgorithmVariant, seed: bi
 
   // ---- network
   const lastDelivery = new Map<number, number>();
-  const send = (from: Node, to: Node, kind: MessageKind, body: unknown, n: number): void => {
+  const send = (from: Node, to: Node, kind: MessageKind, req: number, data: unknown, cursor: number, n: number): void => {
     const id = ++msgSeq;
     let drop: DropReason | undefined;
     let copies = 1;
@@ -239,8 +252,10 @@ export function simulate(scenario: Scenario, variant: AlgorithmVariant, seed: bi
       push({ t: now, e: 'send', m: id, from: from.id, to: to.id, kind, n, drop });
       return;
     }
-    push(copies === 1 ? { t: now, e: 'send', m: id, from: from.id, to: to.id, kind, n } : { t: now, e: 'send', m: id, from: from.id, to: to.id, kind, n, copies });
+    const arrive: number[] = [];
+    push({ t: now, e: 'send', m: id, from: from.id, to: to.id, kind, n, arrive });
     const link = from.idx * 1024 + to.idx;
+    const msg: Message = { k: 2, id, from: from.idx, to: to.idx, kind, req, data, cursor };
     for (let c = 0; c < copies; c++) {
       let at = now + netRng.between(scenario.network.latencyMs.min, scenario.network.latencyMs.max);
       // without reordering each link is FIFO: a message never overtakes an earlier one
@@ -249,7 +264,8 @@ export function simulate(scenario: Scenario, variant: AlgorithmVariant, seed: bi
         lastDelivery.set(link, at);
       }
       if (kind === 'push' || kind === 'web') writesInFlight++;
-      queue.push(at, { k: 2, msg: { id, from: from.idx, to: to.idx, kind, body } });
+      arrive.push(at);
+      queue.push(at, msg);
     }
   };
   const timeoutMs = 4 * scenario.network.latencyMs.max + 100;
@@ -290,21 +306,20 @@ export function simulate(scenario: Scenario, variant: AlgorithmVariant, seed: bi
   const serverHandle = (msg: Message): void => {
     const from = nodes[msg.from]!;
     if (msg.kind === 'push') {
-      const body = msg.body as { req: number; ops: SentOp[] };
-      const results = body.ops.map(serverApply);
-      send(server, from, 'push-ack', { req: body.req, results }, results.length);
+      const results = (msg.data as SentOp[]).map(serverApply);
+      send(server, from, 'push-ack', msg.req, results, 0, results.length);
     } else if (msg.kind === 'pull') {
-      const body = msg.body as { req: number; cursor: number };
-      const changes: Array<{ key: string; rec: Rec }> = [];
-      for (let s = body.cursor + 1; s <= log.length; s++) {
+      let changes = NO_CHANGES;
+      for (let s = msg.cursor + 1; s <= log.length; s++) {
         const key = log[s - 1]!;
-        if (seqOf.get(key) === s) changes.push({ key, rec: server.store.get(key)! });
+        if (seqOf.get(key) !== s) continue;
+        if (changes === NO_CHANGES) changes = [];
+        changes.push({ key, rec: server.store.get(key)! });
       }
-      send(server, from, 'pull-resp', { req: body.req, changes, cursor: log.length }, changes.length);
+      send(server, from, 'pull-resp', msg.req, changes, log.length, changes.length);
     } else if (msg.kind === 'web') {
-      const body = msg.body as { req: number; web: WebRequest };
-      const result = webExecute(from, body.web);
-      send(server, from, 'web-ack', { req: body.req, status: result }, 1);
+      const result = webExecute(from, msg.data as WebRequest);
+      send(server, from, 'web-ack', msg.req, result, 0, 1);
     }
   };
   /** A web client's read-modify-write, executed at the server in one step (like a mutation). */
@@ -383,7 +398,12 @@ export function simulate(scenario: Scenario, variant: AlgorithmVariant, seed: bi
 
   const startCycle = (node: Node): void => {
     node.busy = true;
-    node.inflight = { req: ++reqSeq, kind: node.outbox.length > 0 ? 'push' : 'pull', ops: [], attempts: 0 };
+    // one in-flight record per device, reused: the sync loop has at most one request out
+    const inf = (node.inflight = node.spare);
+    inf.req = ++reqSeq;
+    inf.kind = node.outbox.length > 0 ? 'push' : 'pull';
+    inf.ops = NO_OPS;
+    inf.attempts = 0;
     transmit(node);
   };
   /** Sends (or re-sends) the node's in-flight request and arms its timeout. */
@@ -408,11 +428,11 @@ export function simulate(scenario: Scenario, variant: AlgorithmVariant, seed: bi
         const p = alg.prepareOp(node.ctx, node.store.get(op.key), op, earlier);
         return { key: op.key, kind: op.kind, write: op.write, idempotencyKey: op.idempotencyKey, origin: op.origin, p };
       });
-      send(node, server, 'push', { req: inf.req, ops: sent }, sent.length);
+      send(node, server, 'push', inf.req, sent, 0, sent.length);
     } else if (inf.kind === 'pull') {
-      send(node, server, 'pull', { req: inf.req, cursor: node.cursor }, 0);
+      send(node, server, 'pull', inf.req, null, node.cursor, 0);
     } else {
-      send(node, server, 'web', { req: inf.req, web: inf.web! }, 1);
+      send(node, server, 'web', inf.req, inf.web!, 0, 1);
     }
     queue.push(now + timeoutMs, { k: 3, node: node.idx, req: inf.req, epoch: node.epoch });
   };
@@ -422,10 +442,9 @@ export function simulate(scenario: Scenario, variant: AlgorithmVariant, seed: bi
   };
   const deviceHandle = (node: Node, msg: Message): void => {
     const inf = node.inflight;
-    const body = msg.body as { req: number };
-    if (inf === null || inf.req !== body.req) return; // a late or duplicated answer: ignored
+    if (inf === null || inf.req !== msg.req) return; // a late or duplicated answer: ignored
     if (msg.kind === 'push-ack') {
-      const { results } = msg.body as { results: PushResult[] };
+      const results = msg.data as PushResult[];
       const done = new Set(inf.ops);
       node.outbox = node.outbox.filter((op) => !done.has(op));
       inf.ops.forEach((op, i) => {
@@ -445,7 +464,8 @@ export function simulate(scenario: Scenario, variant: AlgorithmVariant, seed: bi
       inf.attempts = 0;
       transmit(node);
     } else if (msg.kind === 'pull-resp') {
-      const { changes, cursor } = msg.body as { changes: Array<{ key: string; rec: Rec }>; cursor: number };
+      const changes = msg.data as Array<{ key: string; rec: Rec }>;
+      const cursor = msg.cursor;
       for (const { key, rec: remote } of changes) {
         const local = node.store.get(key);
         const next = alg.pullApply(node.ctx, local, remote, pendingFields(node, key));
@@ -462,8 +482,7 @@ export function simulate(scenario: Scenario, variant: AlgorithmVariant, seed: bi
   };
   const webHandle = (node: Node, msg: Message): void => {
     const inf = node.inflight;
-    const body = msg.body as { req: number };
-    if (inf === null || inf.req !== body.req) return;
+    if (inf === null || inf.req !== msg.req) return;
     node.webQueue.shift();
     finishCycle(node);
     webNext(node);
@@ -525,7 +544,7 @@ export function simulate(scenario: Scenario, variant: AlgorithmVariant, seed: bi
         break;
       }
       case 2: {
-        const msg = ev.msg;
+        const msg = ev;
         const to = nodes[msg.to]!;
         if (msg.kind === 'push' || msg.kind === 'web') writesInFlight--;
         if (!to.up) {
@@ -536,7 +555,6 @@ export function simulate(scenario: Scenario, variant: AlgorithmVariant, seed: bi
           push({ t: now, e: 'lost', m: msg.id, at: to.id, why: 'receiver offline' });
           break;
         }
-        push({ t: now, e: 'recv', m: msg.id, at: to.id });
         if (to.kind === 'server') serverHandle(msg);
         else if (to.kind === 'device') deviceHandle(to, msg);
         else webHandle(to, msg);

@@ -20,9 +20,7 @@ function describe(h: History, ev: HistoryEvent): string | null {
     case 'send':
       // empty pull round-trips are the sync loop idling: shown only when something goes wrong
       if (ev.drop === undefined && (ev.kind === 'pull' || (ev.kind === 'pull-resp' && ev.n === 0))) return null;
-      return `${ev.from} → ${ev.to}: ${ev.kind} #${ev.m} (${ev.n})${ev.drop ? ` DROPPED (${ev.drop})` : ev.copies ? ' DUPLICATED' : ''}`;
-    case 'recv':
-      return null; // implied by the effects that follow; keeps traces readable
+      return `${ev.from} → ${ev.to}: ${ev.kind} #${ev.m} (${ev.n})${ev.drop ? ` DROPPED (${ev.drop})` : (ev.arrive?.length ?? 0) > 1 ? ' DUPLICATED' : ''}`;
     case 'lost':
       return `${ev.at}: message #${ev.m} lost (${ev.why})`;
     case 'timeout':

@@ -7,8 +7,13 @@
 import { Rng } from './prng.js';
 import type { GeneratorSpec, OpSpec, Scenario } from './scenario.js';
 
-/** Integer zipf weights for ranks 1..n (rank 1 most popular). */
-function zipfPrefix(n: number, zipfCenti: number): number[] {
+const zipfCache = new Map<string, readonly number[]>();
+
+/** Integer zipf weights for ranks 1..n (rank 1 most popular), as a prefix-sum table; memoised (pure). */
+function zipfPrefix(n: number, zipfCenti: number): readonly number[] {
+  const key = `${n}:${zipfCenti}`;
+  const hit = zipfCache.get(key);
+  if (hit !== undefined) return hit;
   const s = zipfCenti / 100;
   const prefix: number[] = [];
   let total = 0;
@@ -18,6 +23,7 @@ function zipfPrefix(n: number, zipfCenti: number): number[] {
     total += Math.max(1, Math.round(1_000_000 / Math.pow(k, s)));
     prefix.push(total);
   }
+  zipfCache.set(key, prefix);
   return prefix;
 }
 
@@ -81,8 +87,8 @@ function generate(scenario: Scenario, g: GeneratorSpec, seed: bigint): OpSpec[] 
 export function materializeOps(scenario: Scenario, seed: bigint): OpSpec[] {
   const generated = scenario.workload.generator === null ? [] : generate(scenario, scenario.workload.generator, seed);
   const order = new Map(scenario.devices.map((d, i) => [d.id, i]));
-  const all = [...scenario.workload.ops, ...generated].map((op, i) => ({ op, i }));
-  all.sort((a, b) => a.op.at - b.op.at || (order.get(a.op.device) ?? 0) - (order.get(b.op.device) ?? 0) || a.i - b.i);
+  const all = [...scenario.workload.ops, ...generated].map((op, i) => ({ op, i, d: order.get(op.device) ?? 0 }));
+  all.sort((a, b) => a.op.at - b.op.at || a.d - b.d || a.i - b.i);
   return all.map((x) => x.op);
 }
 
