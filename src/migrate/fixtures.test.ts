@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { cpSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
@@ -140,5 +140,73 @@ describe('fixture specifics', () => {
     } finally {
       db.close();
     }
+  });
+});
+
+describe('profile choices', () => {
+  it('a JSON profile file declares a custom layout and migrates like the built-in profile', async () => {
+    const dir = scratchDir();
+    const file = join(dir, 'tasks-profile.json');
+    writeFileSync(
+      file,
+      JSON.stringify({
+        name: 'tasks-app',
+        sources: [
+          {
+            kind: 'sqlite',
+            store: 'SQLite/tasks.db',
+            table: 'tasks',
+            collection: 'tasks',
+            mapping: {
+              id: 'client_id',
+              serverId: 'server_id',
+              userId: 'user_id',
+              createdAt: 'created_at',
+              updatedAt: 'updated_at',
+              timestamps: { created_at: 'ms', updated_at: 'ms' },
+              status: { field: 'sync_status', pending: ['pending'], deleted: ['deleted'], failed: ['failed', 'error'], synced: ['synced'] },
+            },
+          },
+        ],
+      }),
+    );
+    const snapshot = join(SNAPSHOTS, 'drizzle-expo-wal');
+    const custom = join(dir, 'custom.db');
+    const builtIn = join(dir, 'builtin.db');
+    const report = await migrateSnapshot({ snapshot, out: custom, profile: file, conflict: 'lww', dryRun: false, force: false });
+    await migrateSnapshot({ snapshot, out: builtIn, profile: 'drizzle-expo', conflict: 'lww', dryRun: false, force: false });
+    expect(report.profile).toBe('tasks-app');
+    const rows = (p: string) => {
+      const db = new Database(p, { readonly: true });
+      try {
+        return db.prepare('SELECT * FROM tasks ORDER BY client_id').all();
+      } finally {
+        db.close();
+      }
+    };
+    expect(rows(custom)).toHaveLength(22);
+    expect(rows(custom)).toEqual(rows(builtIn));
+  });
+
+  it('a bad profile file is a usage error naming the file and the place', async () => {
+    const file = join(scratchDir(), 'bad.json');
+    writeFileSync(file, JSON.stringify({ sources: [{ kind: 'sqlite', store: 'x.db', table: 't', collection: 'tasks', mapping: { id: 'id', timestamps: { t: 'minutes' } } }] }));
+    await expect(
+      migrateSnapshot({ snapshot: join(SNAPSHOTS, 'drizzle-expo-wal'), out: join(scratchDir(), 'o.db'), profile: file, conflict: 'lww', dryRun: false, force: false }),
+    ).rejects.toMatchObject({ exitCode: 2, subject: file, message: expect.stringMatching(/sources\[0\]\.mapping\.timestamps\.t/) });
+  });
+
+  it('--server gives the server copy when the snapshot does not hold it', async () => {
+    const copy = join(scratchDir(), 'triple');
+    cpSync(join(SNAPSHOTS, 'triple-layer-legacy'), copy, { recursive: true });
+    const zip = join(scratchDir(), 'export.zip');
+    cpSync(join(copy, 'server', 'snapshot_happy-lynx-123_20250314T113000Z.zip'), zip);
+    rmSync(join(copy, 'server'), { recursive: true });
+    const without = await migrateSnapshot({ snapshot: copy, out: join(scratchDir(), 'a.db'), profile: 'auto', conflict: 'lww', dryRun: true, force: false });
+    expect(without.collections.every((c) => c.byLayer['server'] === undefined)).toBe(true);
+    const withServer = await migrateSnapshot({ snapshot: copy, out: join(scratchDir(), 'b.db'), profile: 'auto', conflict: 'lww', dryRun: false, force: false, server: zip });
+    expect(withServer.collections.find((c) => c.collection === 'moods')?.byLayer['server']).toBe(23);
+    expect(withServer.queue.byStatus['pending']).toBe(16);
+    expect(withServer.sources.map((s) => s.path)).toContain('export.zip');
   });
 });
