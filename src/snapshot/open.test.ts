@@ -2,6 +2,7 @@
 // and deflated), .xcappdata; companions travel with their store; hostile archive entries are
 // refused; the extraction cap holds; the user's files are never modified and temp folders go away.
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync, cpSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { dirname, join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -133,6 +134,13 @@ describe('folders and single files', () => {
     const err = await expectInputError(openSnapshot(dir), 'E_NO_STORES');
     expect(err.message).toBe('no stores found (1 archive(s) inside were not opened)');
     expect(err.hint).toBe(`pass the archive itself: syncdoc inspect ${join(dir, 'backup.tgz')}`);
+  });
+
+  it('a FIFO or device as input is refused without reading it', async () => {
+    const dir = scratchDir();
+    execFileSync('mkfifo', [join(dir, 'pipe.db')]);
+    await expectInputError(openSnapshot(join(dir, 'pipe.db')), 'E_INPUT_UNSUPPORTED');
+    await expectInputError(openSnapshot('/dev/null'), 'E_INPUT_UNSUPPORTED');
   });
 
   it('the walk is bounded: too many files or too deep is a finding', () => {

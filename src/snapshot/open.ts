@@ -51,6 +51,10 @@ export async function openSnapshot(input: string, opts: OpenSnapshotOptions = {}
       hint: `check the path; ${ACCEPTED}`,
     });
   }
+  if (!st.isDirectory() && !st.isFile()) {
+    // a FIFO or a device would block or never end: refuse before reading a byte
+    throw new InputError('not a regular file or folder', { code: 'E_INPUT_UNSUPPORTED', subject: input, hint: ACCEPTED });
+  }
   const tempDir = makePrivateDir();
   try {
     const opened = st.isDirectory() ? await openFolder(abs, tempDir) : await openFile(abs, input, tempDir, opts);
