@@ -64,20 +64,21 @@ export interface JournalIdentity {
 
 export function openJournal(path: string, identity: JournalIdentity): Journal {
   mkdirSync(dirname(path), { recursive: true });
-  let db: Database.Database;
+  let db: Database.Database | undefined;
   try {
-    db = new Database(path);
+    // timeout 0: a journal held by another replay fails at once instead of waiting
+    db = new Database(path, { timeout: 0 });
     db.pragma('journal_mode = WAL');
     // NORMAL in WAL mode: a committed transaction survives the process being killed (not power loss).
     db.pragma('synchronous = NORMAL');
-    db.pragma('busy_timeout = 0');
     // Held until close: a second replay on the same journal fails instead of double-sending.
     db.pragma('locking_mode = EXCLUSIVE');
     db.exec('BEGIN IMMEDIATE');
     db.exec(SCHEMA);
     db.exec('COMMIT');
   } catch (err) {
-    const busy = (err as { code?: string }).code === 'SQLITE_BUSY';
+    db?.close();
+    const busy = /^SQLITE_BUSY/.test((err as { code?: string }).code ?? '');
     throw new BackendError(busy ? 'the replay journal is locked by another replay' : `cannot open the replay journal (${(err as Error).message})`, {
       code: busy ? 'E_JOURNAL_LOCKED' : 'E_JOURNAL',
       subject: path,

@@ -241,6 +241,18 @@ describe('replay journal against the local reference server', () => {
     }
   });
 
+  it('locks the journal: a second replay on it fails (exit 5) instead of double-sending', () => {
+    const path = join(scratchDir(), 'locked.sqlite');
+    const identity = { fingerprint: 'f', backend: 'b' };
+    const first = openJournal(path, identity);
+    try {
+      expect(() => openJournal(path, identity)).toThrow(expect.objectContaining({ code: 'E_JOURNAL_LOCKED', exitCode: 5 }));
+    } finally {
+      first.close();
+    }
+    openJournal(path, identity).close();
+  });
+
   it('refuses a journal inside the snapshot', () => {
     const snap = scratchDir();
     expect(() => assertJournalOutsideSnapshot(join(snap, 'j.sqlite'), snap)).toThrow(/inside the snapshot/);
