@@ -11,13 +11,13 @@ import {
   LAYER_RANK,
   type ConflictRule,
   type DuplicateMerge,
-  type FieldValue,
   type Layer,
   type RecordDecision,
   type SourceRecord,
   type SyncStatus,
 } from './types.js';
 import { clocksConcurrent } from './vector-clock.js';
+import { canonicalJson } from '../outbox/idempotency.js';
 
 export type RequiredOp = 'create' | 'update' | 'delete' | null;
 
@@ -105,15 +105,6 @@ function compareTime(a: SourceRecord, b: SourceRecord): number {
   return b.index - a.index;
 }
 
-function stable(v: FieldValue): string {
-  if (v === null || typeof v !== 'object') return JSON.stringify(v);
-  if (Array.isArray(v)) return `[${v.map(stable).join(',')}]`;
-  return `{${Object.keys(v)
-    .sort()
-    .map((k) => `${JSON.stringify(k)}:${stable(v[k] as FieldValue)}`)
-    .join(',')}}`;
-}
-
 /** Timestamps equal, allowing < 1 s when either copy stored whole seconds. */
 function sameTime(a: number | null, b: number | null, tolerant: boolean): boolean {
   if (a === null || b === null) return a === b;
@@ -126,7 +117,7 @@ export function differingFields(a: SourceRecord, b: SourceRecord): string[] {
   const tolerant = a.secondsPrecision || b.secondsPrecision;
   const keys = new Set([...Object.keys(a.fields), ...Object.keys(b.fields)]);
   for (const k of [...keys].sort()) {
-    if (stable(a.fields[k] ?? null) !== stable(b.fields[k] ?? null)) out.push(k);
+    if (canonicalJson(a.fields[k] ?? null) !== canonicalJson(b.fields[k] ?? null)) out.push(k);
   }
   if (!sameTime(a.updatedAt, b.updatedAt, tolerant)) out.push('updated_at');
   if ((a.deletedAt === null) !== (b.deletedAt === null)) out.push('deleted_at');

@@ -7,6 +7,7 @@
  * done with the reason; entries that cannot be executed are kept as `dead` with the reason.
  */
 import { createHash } from 'node:crypto';
+import { idempotencyKeyOf } from '../outbox/idempotency.js';
 import { findPrototypeKeys } from '../outbox/payload.js';
 import type { OutboxOp } from '../outbox/types.js';
 import type { MergedRecord, RequiredOp } from './merge.js';
@@ -36,7 +37,7 @@ export function recordKey(collection: string, clientId: string): string {
   return `${collection}\u0000${clientId}`;
 }
 
-/** A deterministic UUID-shaped key from text (sha256, version nibble 8: "custom"). */
+/** A deterministic UUID-shaped key for ops the migration makes (backfills, repeated keys). */
 export function derivedKey(text: string): string {
   const h = createHash('sha256').update(`syncdoc-migrate\u0000${text}`).digest('hex');
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-8${h.slice(13, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
@@ -85,7 +86,9 @@ export function planQueue(input: QueueInput): QueuePlan {
     if (usedIds.has(id)) id = `${op.store}#${id}`;
     usedIds.add(id);
     idOf.set(`${op.store}\u0000${op.queue}\u0000${op.id}`, id);
-    let key = op.idempotencyKey ?? derivedKey(origin);
+    // the outbox reader's derivation: a replay from the legacy snapshot and one from the migrated
+    // database send the same keys, so the server deduplicates across the two
+    let key = idempotencyKeyOf(op);
     let keyNote: string | null = null;
     if (usedKeys.has(key)) {
       keyNote = `idempotency key ${key} repeats an earlier op; a derived key was given`;
