@@ -11,6 +11,7 @@ import { isMainThread, parentPort, Worker, workerData } from 'node:worker_thread
 import Database from 'better-sqlite3';
 import { generateTripleLayerSnapshot } from '../migrate/synthetic.js';
 import { migrateSnapshot } from '../migrate/run.js';
+import { APPLY_CACHE_KIB } from '../migrate/apply.js';
 import { applyUnifiedSchema } from '../schema/index.js';
 import { makeTempDir } from '../snapshot/temp.js';
 
@@ -18,13 +19,17 @@ function rate(rows: number, ms: number): string {
   return `${Math.round(rows / (ms / 1000)).toLocaleString('en-US')} rows/s`;
 }
 
-/** The ceiling: read the legacy rows and insert them, unchanged but for column names, with one prepared statement. */
+/**
+ * The ceiling: read the legacy rows and insert them, unchanged but for column names, with one
+ * prepared statement, into the same unified table with the same write settings as migrate's apply.
+ */
 function rawCopy(legacy: string, out: string): number {
   const start = performance.now();
   const src = new Database(legacy, { readonly: true });
   const dst = new Database(out);
   dst.pragma('journal_mode = OFF');
   dst.pragma('synchronous = OFF');
+  dst.pragma(`cache_size = -${APPLY_CACHE_KIB}`);
   applyUnifiedSchema(dst);
   const ins = dst.prepare(
     'INSERT INTO moods (client_id, server_id, user_id, mood, rating, note, tags, created_at, updated_at, deleted_at, version, vector_clock, sync_status, row_checksum) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)',
