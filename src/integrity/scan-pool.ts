@@ -43,9 +43,11 @@ export class ScanPool {
         if (msg.error !== undefined) p.reject(new Error(msg.error));
         else p.resolve(msg.result!);
       });
-      w.on('error', (err) => {
-        for (const p of this.inflight.values()) p.reject(err);
-        this.inflight.clear();
+      // A worker that dies (failed to load, crashed) breaks the pool: every waiting task is
+      // rejected as "unavailable" and `runScanTask` reruns it in-process, so nothing hangs.
+      w.on('error', (err) => this.fail(err));
+      w.on('exit', (code) => {
+        if (!this.closing) this.fail(new Error(`scan worker exited with code ${code}`));
       });
       this.workers.push(w);
       this.idle.push(w);
@@ -56,7 +58,18 @@ export class ScanPool {
     return this.workers.length;
   }
 
+  private failure: Error | undefined;
+  private closing = false;
+
+  private fail(err: Error): void {
+    this.failure ??= new WorkerUnavailableError(err.message);
+    for (const p of this.inflight.values()) p.reject(this.failure);
+    this.inflight.clear();
+    for (const q of this.queue.splice(0)) q.pending.reject(this.failure);
+  }
+
   run(task: ScanTask, ctx: ScanContext): Promise<ScanResult> {
+    if (this.failure) return Promise.reject(this.failure);
     return new Promise((resolve, reject) => {
       const req: WorkerRequest = { seq: this.seq++, task, options: ctx.options, algorithm: ctx.hasher.algorithm };
       this.queue.push({ req, pending: { resolve, reject } });
@@ -79,11 +92,27 @@ export class ScanPool {
   }
 
   async close(): Promise<void> {
+    this.closing = true;
     await Promise.all(this.workers.map((w) => w.terminate()));
   }
 }
 
+/** The pool cannot run tasks any more (a worker died); the task itself did not fail. */
+export class WorkerUnavailableError extends Error {
+  constructor(message: string) {
+    super(`scan worker unavailable: ${message}`);
+    this.name = 'WorkerUnavailableError';
+  }
+}
+
 /** Runs a task on the pool when there is one, else in-process on the given connection. */
-export function runScanTask(task: ScanTask, ctx: ScanContext, db: Database.Database): Promise<ScanResult> {
-  return ctx.pool ? ctx.pool.run(task, ctx) : Promise.resolve(runScan(db, task, ctx.hasher, ctx.rules));
+export async function runScanTask(task: ScanTask, ctx: ScanContext, db: Database.Database): Promise<ScanResult> {
+  if (ctx.pool) {
+    try {
+      return await ctx.pool.run(task, ctx);
+    } catch (err) {
+      if (!(err instanceof WorkerUnavailableError)) throw err;
+    }
+  }
+  return runScan(db, task, ctx.hasher, ctx.rules);
 }

@@ -6,6 +6,7 @@
  * collection (the unified `records` table) come in as plain scans.
  */
 import Database from 'better-sqlite3';
+import { InputError } from '../../errors.js';
 import { quoteIdent } from '../../readers/sqlite.js';
 import type { LogicalRecord } from '../canonical.js';
 import { DigestAccumulator } from '../digest.js';
@@ -58,6 +59,16 @@ export function sqliteTableSource(opts: SqliteSourceOptions): RecordSource {
     return Array.from({ length: parts }, (_, i) => [lo + i * step, Math.min(hi, lo + (i + 1) * step - 1)] as const);
   }
 
+  /** A table that cannot be read (damaged page, locked, odd schema) is bad input, not a bug. */
+  const unreadable = (err: unknown, spec: TableSpec): never => {
+    throw new InputError(`cannot read table ${spec.table}: ${err instanceof Error ? err.message : String(err)}`, {
+      code: 'E_VERIFY_READ',
+      subject: opts.info.label,
+      hint: `check the store alone: syncdoc verify ${opts.info.label}`,
+      cause: err,
+    });
+  };
+
   return {
     info: opts.info,
     async collections() {
@@ -68,7 +79,7 @@ export function sqliteTableSource(opts: SqliteSourceOptions): RecordSource {
       const spec = specOf(collection);
       const results = await Promise.all(
         ranges(spec, ctx).map((range) => runScanTask({ mode: 'digest', dbPath: opts.dbPath, spec, range }, ctx, db)),
-      );
+      ).catch((err: unknown) => unreadable(err, spec));
       const acc = new DigestAccumulator();
       for (const r of results) if (r.mode === 'digest') acc.merge(r);
       return acc;
@@ -81,7 +92,7 @@ export function sqliteTableSource(opts: SqliteSourceOptions): RecordSource {
         ranges(spec, ctx).map((range) =>
           runScanTask({ mode: 'hashes', dbPath: opts.dbPath, spec, range, buckets: list }, ctx, db),
         ),
-      );
+      ).catch((err: unknown) => unreadable(err, spec));
       const out = new Map<string, bigint>();
       for (const r of results) {
         if (r.mode !== 'hashes') continue;
