@@ -23,6 +23,8 @@ describe('syncdoc mmkv', { timeout: 60_000 }, () => {
     const res = await runCli(['mmkv', join(dir, 'overwrites'), '--json']);
     expect(res.code).toBe(0);
     const doc = JSON.parse(res.stdout) as JsonInstance & { schemaVersion: number };
+    // written in batches, yet byte for byte what JSON.stringify(doc, null, 2) gives
+    expect(res.stdout).toBe(JSON.stringify(doc, null, 2) + '\n');
     const expected = JSON.parse(readFileSync(join(dir, 'overwrites.expected.json'), 'utf8')) as { keys: Record<string, { raw_hex: string }> };
     expect(doc.schemaVersion).toBe(1);
     expect(Object.keys(doc.meta)).toEqual(expect.arrayContaining(['crcDigest', 'crcComputed', 'version', 'sequence', 'ivHex', 'actualSize', 'lastConfirmedActualSize', 'lastConfirmedCrcDigest', 'flags']));
@@ -64,6 +66,7 @@ describe('syncdoc mmkv', { timeout: 60_000 }, () => {
   it('a folder lists every instance; --history shows every physical item', async () => {
     const res = await runCli(['mmkv', dir, '--json', '--history', '--key-env', 'K'], { env: { K: 'syncdoc-demo' } });
     const doc = JSON.parse(res.stdout) as { instances: Array<JsonInstance & { name: string }>; findings: Array<{ code: string; store: string }> };
+    expect(res.stdout).toBe(JSON.stringify(doc, null, 2) + '\n');
     expect(doc.instances.map((i) => i.name)).toContain('mmkv.default');
     expect(doc.instances.find((i) => i.name === 'overwrites')?.history).toHaveLength(55);
     // the AES-256 instance needs another key: reported, the others still decode
