@@ -34,7 +34,10 @@ describe.each(CASES)('$fixture migrates with its profile auto-detected', ({ fixt
     const { report, out, dir } = await migrate(fixture);
     expect(report.profile).toBe(profile);
     expect(report.profileReason).toMatch(/^auto: .+/);
-    for (const c of report.collections) expect(c.in, c.collection).toBe(c.migrated + c.merged + c.setAside);
+    for (const c of report.collections) {
+      expect(c.in, c.collection).toBe(c.migrated + c.merged + c.setAside);
+      expect(report.digests[c.collection]?.count, `${c.collection} digest`).toBe(c.migrated);
+    }
 
     const db = new Database(out, { readonly: true });
     try {

@@ -44,7 +44,10 @@ export function buildReport(plan: MigrationPlan, opts: { out: string; dryRun: bo
   const byStatus: Record<string, number> = {};
   for (const r of plan.queue) byStatus[r.status] = (byStatus[r.status] ?? 0) + 1;
   const digests: MigrationReport['digests'] = {};
-  for (const [c, d] of Object.entries(plan.digests)) {
+  // after a migration: the digests recomputed from the written file; a dry run knows them only
+  // when no rows are left to the bulk copy (those are digested while being written)
+  const source = opts.verified ?? (plan.bulk.length === 0 ? plan.digests : {});
+  for (const [c, d] of Object.entries(source)) {
     const parsed = JSON.parse(d) as { count: number; sum: string };
     digests[c] = { count: parsed.count, sum: parsed.sum };
   }
