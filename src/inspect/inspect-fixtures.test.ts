@@ -48,6 +48,7 @@ async function inspectFixture(name: string): Promise<{ report: InspectReport; co
   const dir = copyFixture(`snapshots/${name}`);
   const before = hashTree(dir);
   const res = await runCli(['inspect', dir, '--json']);
+  expect(res.stderr).toBe(''); // findings go to stdout; stderr would be an error
   expect(hashTree(dir)).toEqual(before);
   const report = JSON.parse(res.stdout) as InspectReport & { schemaVersion: number };
   expect(report.schemaVersion).toBe(1);
