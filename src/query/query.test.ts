@@ -1,7 +1,9 @@
+import { createHash } from 'node:crypto';
+import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../errors.js';
-import { FIXTURES, hashTree, runCli } from '../test-support/cli.js';
+import { FIXTURES, hashTree, runCli, scratchDir } from '../test-support/cli.js';
 import { runQuery } from './query.js';
 
 const TRIPLE = join(FIXTURES, 'snapshots', 'triple-layer-legacy');
@@ -37,6 +39,24 @@ describe('query over a snapshot', { timeout: 60_000 }, () => {
   it('Android AsyncStorage: the key/value table and the redux-persist slices as tables', async () => {
     const r = await runQuery(ANDROID, "SELECT (SELECT count(*) FROM persist_root_quotes_items), (SELECT count(*) FROM persist_root_meditation_sessions), (SELECT value FROM asyncstorage_RKStorage WHERE key = '@app/onboarding_complete'), (SELECT count(*) FROM RKStorage.catalystLocalStorage)");
     expect(r.rows[0]).toEqual([11, 9, 'true', 3]);
+  });
+
+  it('iOS AsyncStorage (manifest + MD5 spill file) and an encrypted MMKV instance with its key', async () => {
+    const root = scratchDir();
+    const ios = join(root, 'RCTAsyncLocalStorage_V1');
+    mkdirSync(ios);
+    const md5 = createHash('md5').update('notes-store').digest('hex');
+    writeFileSync(join(ios, md5), JSON.stringify({ state: { notes: [{ id: 'n1', body: 'x'.repeat(1500) }, { id: 'n2', body: 'short' }] }, version: 2 }));
+    writeFileSync(join(ios, 'manifest.json'), JSON.stringify({ theme: 'dark', 'notes-store': null }));
+    const mmkv = join(root, 'mmkv');
+    mkdirSync(mmkv);
+    for (const f of ['encrypted-aes128', 'encrypted-aes128.crc']) copyFileSync(join(FIXTURES, 'mmkv', f), join(mmkv, f));
+    const r = await runQuery(root, "SELECT (SELECT value FROM asyncstorage_RCTAsyncLocalStorage_V1 WHERE key = 'theme'), (SELECT count(*) FROM notes_store_notes), (SELECT value FROM mmkv_encrypted_aes128 WHERE key = 'user.email')", { mmkv: { key: 'syncdoc-demo' } });
+    expect(r.rows[0]).toEqual(['dark', 2, 'ada.lovelace@example.com']);
+    // without the key the instance is skipped with a finding, the rest still answers
+    const noKey = await runQuery(root, 'SELECT count(*) FROM notes_store_notes');
+    expect(noKey.rows[0]).toEqual([2]);
+    expect(noKey.findings).toEqual([expect.objectContaining({ code: 'QUERY_STORE_SKIPPED', store: 'mmkv/encrypted-aes128' })]);
   });
 
   it('refuses anything that writes, and reports bad SQL as a usage error', async () => {

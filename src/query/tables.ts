@@ -58,13 +58,20 @@ export function mmkvTable(inst: MmkvInstance, names: NameAllocator): QueryTable 
 
 export function asyncStorageTable(store: AsyncStorageStore, names: NameAllocator): QueryTable {
   return {
-    name: names.take(`asyncstorage_${store.store.split('/').pop() ?? 'store'}`),
+    name: names.take(`asyncstorage_${asyncStorageName(store.store)}`),
     kind: 'asyncstorage',
     store: store.store,
     source: store.platform,
     columns: ['key', 'type', 'value', 'raw'],
     rows: store.entries.map((e) => [e.key, 'string', e.value, Buffer.from(e.value, 'utf8')]),
   };
+}
+
+/** `databases/RKStorage` → RKStorage; `…/RCTAsyncLocalStorage_V1/manifest.json` → RCTAsyncLocalStorage_V1. */
+function asyncStorageName(path: string): string {
+  const parts = path.split('/').filter((p) => p !== '');
+  if (parts[parts.length - 1] === 'manifest.json') parts.pop();
+  return parts[parts.length - 1] ?? 'store';
 }
 
 export function collectionTable(coll: DecodedCollection, store: string, names: NameAllocator): QueryTable {
