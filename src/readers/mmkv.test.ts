@@ -23,6 +23,7 @@ interface Expected {
   removed_keys: string[];
   meta: Record<string, number | string>;
   encryption: null | { key_utf8: string; aes256: boolean };
+  writer: { version: string };
   captured_at_unix?: number;
 }
 
@@ -95,6 +96,10 @@ describe('MMKV fixtures written by the real Tencent MMKV', () => {
       expect(inst.meta.encrypted).toBe(exp.encryption !== null);
       if (exp.encryption) expect(inst.meta.aesBits).toBe(exp.encryption.aes256 ? 256 : 128);
 
+      // v1.3 and v2.4+ writers told apart by their header and placeholder
+      if (exp.writer.version === 'v1.3.3') expect(inst.meta.writerHint).toMatch(/<= v2\.3.*<= v1\.3\.7/);
+      else if (inst.meta.actualSize > 0) expect(inst.meta.writerHint).toMatch(/>= v2\.4.*>= v1\.3\.8/);
+      else expect(inst.meta.writerHint).toBeNull();
       expect(inst.integrity.status).toBe('verified');
       expect(inst.integrity.onLoad).toEqual({ action: 'load', keys: Object.keys(exp.keys).length });
       expect(inst.findings.filter((f) => f.severity === 'error')).toEqual([]);

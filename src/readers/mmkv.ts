@@ -53,6 +53,10 @@ export interface MmkvMetaReport {
   encrypted: boolean;
   aesBits: AesBits | null;
   keyExpiration: boolean;
+  /** The placeholder varint after the header (hex), null when the region is empty or unreadable. */
+  placeholderHex: string | null;
+  /** Which MMKV writers leave this header/placeholder combination (mmkv-format.md §4, §12). */
+  writerHint: string | null;
 }
 
 /** What the real MMKV (v2.4) does when it opens these files. */
@@ -233,6 +237,8 @@ export function readMmkvInstance(data: Uint8Array, crcFile: Uint8Array | undefin
   const { plain, parsed, aesBits, keyUnused } = decryptAndParse(buf, regionEnd, meta, keyBytes, opts.aesBits, expiring, crcOk === true, subject, fallback?.size);
   if (keyUnused === true) add('MMKV_NOT_ENCRYPTED', 'info', 'a key was given but this instance is not encrypted: it parses as plain data (CRC ok), so it was read without the key');
 
+  const placeholderEnd = parsed.items[0]?.at ?? (parsed.stop === undefined ? parsed.parsedEnd : HEADER_BYTES);
+  const placeholderHex = placeholderEnd > HEADER_BYTES ? plain.toString('hex', HEADER_BYTES, Math.min(placeholderEnd, HEADER_BYTES + 10)) : null;
   const stoppedAt = parsed.stop === undefined ? null : parsed.stop.at;
   const parsedBytes = parsed.parsedEnd - HEADER_BYTES;
   if (parsed.stop !== undefined) {
@@ -394,6 +400,8 @@ export function readMmkvInstance(data: Uint8Array, crcFile: Uint8Array | undefin
     encrypted: aesBits !== null,
     aesBits,
     keyExpiration: expiring,
+    placeholderHex,
+    writerHint: writerHint(header, size, sizeSource, placeholderHex),
   };
   const integrity: MmkvIntegrity = {
     crcOk,
@@ -447,6 +455,15 @@ function countLiveKeys(parsed: ParsedItems, plain: Buffer): number {
     else live.add(k);
   }
   return live.size;
+}
+
+/** The writer generation the header and placeholder point to; null when nothing tells. */
+function writerHint(header: number, size: number, sizeSource: MmkvMetaReport['sizeSource'], placeholderHex: string | null): string | null {
+  const hints: string[] = [];
+  if (sizeSource === 'meta' && size > 0) hints.push(header === size ? 'header kept equal to the size: MMKV <= v2.3' : header === 0 ? 'header frozen at 0: MMKV >= v2.4' : 'header stale');
+  if (placeholderHex === 'ffffff07') hints.push('fixed placeholder ff ff ff 07: MMKV <= v1.3.7');
+  else if (placeholderHex !== null && placeholderHex.length === 8) hints.push('random 4-byte placeholder: MMKV >= v1.3.8 (v2.x)');
+  return hints.length === 0 ? null : hints.join('; ');
 }
 
 function isAscii(buf: Buffer, start: number, end: number): boolean {

@@ -235,6 +235,7 @@ async function renderHuman(report: MmkvReport, globals: GlobalOptions): Promise<
         `file ${m.dataFileSize} bytes · header ${m.dataFileHeader} · flags ${m.flags}${m.keyExpiration ? ' (key expiration)' : ''}` +
         `${m.encrypted ? ` · AES-${m.aesBits} iv ${m.ivHex}` : ''}${m.crcFile ? '' : ' · no .crc'}`,
     );
+    if (m.writerHint !== null) parts.push(`writer: ${m.writerHint}`);
     const crc = i.crcOk === null ? 'no .crc to check' : i.crcOk ? `CRC ok (${hex32(m.crcComputed)})` : `CRC MISMATCH (computed ${hex32(m.crcComputed)}, stored ${hex32(m.crcDigest)})`;
     const load =
       i.onLoad.action === 'load'
