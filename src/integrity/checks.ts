@@ -21,11 +21,11 @@ import { comparisonContext, createPool, type CompareOptions } from './compare.js
 import { DigestAccumulator } from './digest.js';
 import type { OpenedSource } from './open-source.js';
 import { checksumAlgorithm, createRecordHasher, hex64, type RecordHasher } from './record-hash.js';
-import { compileRowEncoder } from './row-encoder.js';
+import { compileRowEncoder, safeJson } from './row-encoder.js';
 import type { ScanContext, SourceInfo } from './source.js';
 import { isUnifiedDatabase, unifiedLayout } from './sources/sqlite-layouts.js';
 import { selectSql } from './table-scan.js';
-import { recordsRowRecord, safeJson } from './unified.js';
+import { recordsRowRecord } from './unified.js';
 
 export interface CheckResult {
   check: 'sqlite-integrity' | 'foreign-keys' | 'mmkv-crc' | 'row-checksums' | 'queue-references' | 'migration-digests';

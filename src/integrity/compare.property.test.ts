@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { scratchDir } from '../test-support/cli.js';
 import type { LogicalRecord } from './canonical.js';
-import { compareSources } from './compare.js';
+import { compareSources, type CompareReport } from './compare.js';
 import { workerScript } from './scan-pool.js';
 import { streamingSource, type RecordSource } from './source.js';
 import { sqliteTableSource } from './sources/sqlite-tables.js';
@@ -63,6 +63,13 @@ function applyEdits(base: LogicalRecord[], edits: Edit[]): { edited: LogicalReco
   return { edited: [...edited, ...added], expected: expected.sort() };
 }
 
+/** `id:kind` (and the differing fields), sorted: what the edits promise. */
+function describe_(report: CompareReport): string[] {
+  return report.differences
+    .map((d) => (d.kind === 'differs' ? `${d.id}:differs:${d.fields!.map((f) => f.field).join(',')}` : `${d.id}:${d.kind}`))
+    .sort();
+}
+
 const canon = (v: unknown): unknown => (v === undefined ? null : Object.is(v, -0) ? 0 : v);
 
 const edit: fc.Arbitrary<Edit> = fc.oneof(
@@ -78,10 +85,7 @@ describe('compare (property): reported differences are exactly the edits', () =>
         const base = ids.map((id, i) => ({ id, fields: bodies[i]! }));
         const { edited, expected } = applyEdits(base, edits.filter((e) => e.kind !== 'only-in-b' || !ids.includes(e.id)));
         const report = await compareSources(memorySource({ things: base }), memorySource({ things: edited }), { workers: 1 });
-        const got = report.differences
-          .map((d) => (d.kind === 'differs' ? `${d.id}:differs:${d.fields!.map((f) => f.field).join(',')}` : `${d.id}:${d.kind}`))
-          .sort();
-        expect(got).toEqual(expected);
+        expect(describe_(report)).toEqual(expected);
         expect(report.verdict).toBe(expected.length === 0 ? 'match' : 'mismatch');
       }),
       { numRuns: 150 },
@@ -134,10 +138,7 @@ describe('compare (property): reported differences are exactly the edits', () =>
               ...[...dropSet].map((d) => `id-${d}:only-in-a`),
               'id-new:only-in-b',
             ].sort();
-            const got = report.differences
-              .map((d) => (d.kind === 'differs' ? `${d.id}:differs:${d.fields!.map((f) => f.field).join(',')}` : `${d.id}:${d.kind}`))
-              .sort();
-            expect(got).toEqual(expected);
+            expect(describe_(report)).toEqual(expected);
           } finally {
             await a.close();
             await b.close();

@@ -27,16 +27,18 @@ export interface FieldSpec {
   kind: FieldKind;
 }
 
+/** Parsed JSON, or the text itself when it is not JSON (kept rather than dropped). */
+export function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return text;
+  }
+}
+
 export function convertColumnValue(kind: FieldKind, v: unknown): unknown {
   if (v === null) return null;
-  if (kind === 'json') {
-    if (typeof v !== 'string') return v;
-    try {
-      return JSON.parse(v) as unknown;
-    } catch {
-      return v;
-    }
-  }
+  if (kind === 'json') return typeof v === 'string' ? safeJson(v) : v;
   if (kind === 'boolean' && (v === 0 || v === 1 || v === 0n || v === 1n)) return v === 1 || v === 1n;
   return v;
 }

@@ -8,6 +8,7 @@
 import { layoutOf } from '../migrate/rows.js';
 import { quoteIdent } from '../readers/sqlite.js';
 import { camelCase, type LogicalRecord } from './canonical.js';
+import { safeJson } from './row-encoder.js';
 import type { TableSpec } from './table-scan.js';
 
 
@@ -37,13 +38,4 @@ export function recordsRowRecord(row: Readonly<Record<string, unknown>>): Logica
   }
   for (const c of RECORDS_CONTENT) fields[camelCase(c)] = row[c];
   return { id: String(row['client_id']), fields };
-}
-
-/** Parsed JSON, or the text itself when it is not JSON (kept rather than dropped). */
-export function safeJson(text: string): unknown {
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return text;
-  }
 }

@@ -241,14 +241,12 @@ async function* entries(zip: yauzl.ZipFile, path: string): AsyncGenerator<yauzl.
 }
 
 async function* lines(zip: yauzl.ZipFile, entry: yauzl.Entry, path: string): AsyncGenerator<{ text: string; no: number }> {
+  const unreadable = (err: unknown): InputError =>
+    new InputError(`cannot read ${entry.fileName}: ${(err as Error).message}`, { code: 'E_CONVEX_EXPORT_ZIP', subject: path, cause: err });
   const stream = await new Promise<Readable>((resolve, reject) =>
     zip.openReadStream(entry, (err, s) => (err || !s ? reject(err) : resolve(s))),
   ).catch((err: unknown) => {
-    throw new InputError(`cannot read ${entry.fileName}: ${(err as Error).message}`, {
-      code: 'E_CONVEX_EXPORT_ZIP',
-      subject: path,
-      cause: err,
-    });
+    throw unreadable(err);
   });
   const rl = createInterface({ input: stream, crlfDelay: Infinity });
   let no = 0;
@@ -258,11 +256,7 @@ async function* lines(zip: yauzl.ZipFile, entry: yauzl.Entry, path: string): Asy
       if (text.trim() !== '') yield { text, no };
     }
   } catch (err) {
-    throw new InputError(`cannot read ${entry.fileName}: ${(err as Error).message}`, {
-      code: 'E_CONVEX_EXPORT_ZIP',
-      subject: path,
-      cause: err,
-    });
+    throw err instanceof InputError ? err : unreadable(err);
   } finally {
     rl.close();
     stream.destroy();

@@ -13,7 +13,7 @@ import { DigestAccumulator } from '../digest.js';
 import { rowToRecord } from '../row-encoder.js';
 import { runScanTask } from '../scan-pool.js';
 import { streamingSource, type PendingOp, type RecordSource, type ScanContext, type SourceInfo } from '../source.js';
-import { selectSql, type ScanRange, type TableSpec } from '../table-scan.js';
+import { selectSql, type ScanRange, type ScanResult, type ScanTask, type TableSpec } from '../table-scan.js';
 
 /** Below this many rowids a table is scanned as one task (a worker's start-up costs more). */
 const SPLIT_MIN_ROWS = 50_000;
@@ -69,6 +69,10 @@ export function sqliteTableSource(opts: SqliteSourceOptions): RecordSource {
     });
   };
 
+  /** One task per rowid range, run on the pool (or in-process), results in range order. */
+  const scanRanges = (spec: TableSpec, ctx: ScanContext, task: (range: ScanRange) => ScanTask): Promise<ScanResult[]> =>
+    Promise.all(ranges(spec, ctx).map((range) => runScanTask(task(range), ctx, db))).catch((err: unknown) => unreadable(err, spec));
+
   return {
     info: opts.info,
     async collections() {
@@ -77,9 +81,7 @@ export function sqliteTableSource(opts: SqliteSourceOptions): RecordSource {
     async digest(collection, ctx) {
       if (collection in scans) return custom.digest(collection, ctx);
       const spec = specOf(collection);
-      const results = await Promise.all(
-        ranges(spec, ctx).map((range) => runScanTask({ mode: 'digest', dbPath: opts.dbPath, spec, range }, ctx, db)),
-      ).catch((err: unknown) => unreadable(err, spec));
+      const results = await scanRanges(spec, ctx, (range) => ({ mode: 'digest', dbPath: opts.dbPath, spec, range }));
       const acc = new DigestAccumulator();
       for (const r of results) if (r.mode === 'digest') acc.merge(r);
       return acc;
@@ -88,11 +90,7 @@ export function sqliteTableSource(opts: SqliteSourceOptions): RecordSource {
       if (collection in scans) return custom.hashes(collection, buckets, ctx);
       const spec = specOf(collection);
       const list = [...buckets];
-      const results = await Promise.all(
-        ranges(spec, ctx).map((range) =>
-          runScanTask({ mode: 'hashes', dbPath: opts.dbPath, spec, range, buckets: list }, ctx, db),
-        ),
-      ).catch((err: unknown) => unreadable(err, spec));
+      const results = await scanRanges(spec, ctx, (range) => ({ mode: 'hashes', dbPath: opts.dbPath, spec, range, buckets: list }));
       const out = new Map<string, bigint>();
       for (const r of results) {
         if (r.mode !== 'hashes') continue;
