@@ -12,7 +12,7 @@ import { checkHistory } from '../sim/checkers.js';
 import { EventQueue } from '../sim/event-queue.js';
 import { historyHash } from '../sim/history.js';
 import { Rng } from '../sim/prng.js';
-import { loadScenarioFile } from '../sim/scenario.js';
+import { loadScenarioFile, type Scenario } from '../sim/scenario.js';
 import { simulate } from '../sim/simulator.js';
 import { runSweep } from '../sim/sweep.js';
 
@@ -37,51 +37,74 @@ function seconds(start: bigint): number {
   return Number(process.hrtime.bigint() - start) / 1e9;
 }
 
+/** CPU seconds (user + system) spent in `fn`: far steadier than wall time on a shared machine. */
+function cpuSeconds(fn: () => void): number {
+  const before = process.cpuUsage();
+  fn();
+  const d = process.cpuUsage(before);
+  return (d.user + d.system) / 1e6;
+}
+
+/** Interleaved rounds of the bare loop and `runs` simulations, so machine load hits both alike. */
+function ratio(label: string, scenario: Scenario, runsPerRound: number, firstSeed: bigint): void {
+  const variant = getAlgorithm('hlc-lww');
+  let bareEvents = 0;
+  let bareWall = 0;
+  let bareCpu = 0;
+  let simEvents = 0;
+  let simWall = 0;
+  let simCpu = 0;
+  let seed = firstSeed;
+  for (let round = 0; round < 10; round++) {
+    let t = process.hrtime.bigint();
+    bareCpu += cpuSeconds(() => bareLoop(300_000));
+    bareWall += seconds(t);
+    bareEvents += 300_000;
+    t = process.hrtime.bigint();
+    simCpu += cpuSeconds(() => {
+      for (let i = 0; i < runsPerRound; i++) simEvents += simulate(scenario, variant, seed++).steps;
+    });
+    simWall += seconds(t);
+  }
+  const pct = (a: number, b: number): string => `${((100 * a) / b).toFixed(1)} %`;
+  const perRun = simEvents / (10 * runsPerRound);
+  process.stdout.write(
+    `${label.padEnd(46)} ${(simEvents / simCpu / 1e6).toFixed(2)} M events/CPU-s vs bare ${(bareEvents / bareCpu / 1e6).toFixed(2)}: ` +
+      `${pct(simEvents / simCpu, bareEvents / bareCpu)} (wall: ${pct(simEvents / simWall, bareEvents / bareWall)}), ${perRun.toFixed(0)} events/run\n`,
+  );
+}
+
 export async function run(): Promise<void> {
   const { file, scenario } = loadScenarioFile(STANDARD);
   const variant = getAlgorithm('hlc-lww');
+  // the same scenario with a long workload: per-run setup amortised, per-event cost alone
+  const long: Scenario = {
+    ...scenario,
+    workload: { ...scenario.workload, generator: { ...scenario.workload.generator!, opsPerDevice: 200 } },
+    heal: { ...scenario.heal, afterMs: 100_000 },
+  };
 
   // warm both up so the JIT has compiled the hot paths before either is timed
-  bareLoop(200_000);
-  for (let s = 1n; s <= 50n; s++) simulate(scenario, variant, s);
+  bareLoop(1_000_000);
+  for (let s = 1n; s <= 300n; s++) simulate(scenario, variant, s);
+  for (let s = 1n; s <= 10n; s++) simulate(long, variant, s);
 
-  // interleave the two measurements in rounds, so machine load hits both alike
-  let bareEvents = 0;
-  let bareTime = 0;
-  let simEvents = 0;
-  let simTime = 0;
-  let fullTime = 0;
-  let fullEvents = 0;
-  let seed = 1000n;
-  for (let round = 0; round < 5; round++) {
-    let t = process.hrtime.bigint();
-    bareLoop(1_000_000);
-    bareTime += seconds(t);
-    bareEvents += 1_000_000;
+  process.stdout.write('simulated events/s, hlc-lww, one thread, against a bare binary heap + PRNG loop (goal ≥ 30 %):\n');
+  ratio('standard scenario (setup included)', scenario, 100, 1000n);
+  ratio('standard scenario, 200 ops/device', long, 4, 5000n);
 
-    t = process.hrtime.bigint();
-    for (let i = 0; i < 60; i++) simEvents += simulate(scenario, variant, seed++).steps;
-    simTime += seconds(t);
-
-    // the same, plus what every sweep run also does: six checkers and the history hash
-    t = process.hrtime.bigint();
-    for (let i = 0; i < 60; i++) {
-      const h = simulate(scenario, variant, seed++);
-      checkHistory(h, variant.algorithm.declarations);
-      historyHash(h);
-      fullEvents += h.steps;
-    }
-    fullTime += seconds(t);
+  // what every sweep run adds on top: the six checkers and the history hash
+  let checkCpu = 0;
+  let simCpu = 0;
+  for (let s = 7000n; s < 7300n; s++) {
+    let h: ReturnType<typeof simulate> | undefined;
+    simCpu += cpuSeconds(() => (h = simulate(scenario, variant, s)));
+    checkCpu += cpuSeconds(() => {
+      checkHistory(h!, variant.algorithm.declarations);
+      historyHash(h!);
+    });
   }
-  const bareRate = bareEvents / bareTime;
-  const simRate = simEvents / simTime;
-  const fullRate = fullEvents / fullTime;
-  const line = (label: string, rate: number): string =>
-    `${label.padEnd(44)} ${(rate / 1e6).toFixed(2).padStart(6)} M events/s  ${((100 * rate) / bareRate).toFixed(1).padStart(5)} % of bare`;
-  process.stdout.write(`${line('bare binary heap + PRNG loop (baseline)', bareRate)}\n`);
-  process.stdout.write(`${line('simulator, standard scenario, hlc-lww', simRate)}   (goal ≥ 30 %)\n`);
-  process.stdout.write(`${line('simulator + checkers + history hash', fullRate)}\n`);
-  process.stdout.write(`  (${simEvents} simulated events over ${(simEvents / 300).toFixed(0)} events/run on average)\n`);
+  process.stdout.write(`checkers + history hash cost ${((100 * checkCpu) / simCpu).toFixed(0)} % of the simulation's own CPU time per standard run\n`);
 
   // the CI shape: 10,000 seeds of the standard scenario, one algorithm, 2 worker threads
   const sweep = async (workers: number, count: number): Promise<number> => {

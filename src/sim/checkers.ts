@@ -42,8 +42,6 @@ type State = Map<string, Map<string, Map<string, number>>>;
 
 interface Replay {
   state: State;
-  /** Last time each (replica, key, field) was set. */
-  lastSet: Map<string, number>;
   /** Server key → logical record key (duplicates made by a server without op keys). */
   baseOf: Map<string, string>;
 }
@@ -61,7 +59,6 @@ function replay(h: History): Replay {
       state.get(r)!.set(w.key, rec);
     }
   }
-  const lastSet = new Map<string, number>();
   const baseOf = new Map<string, string>();
   for (const ev of h.events) {
     if (ev.e === 'dup') baseOf.set(ev.key, ev.of);
@@ -74,9 +71,25 @@ function replay(h: History): Replay {
     }
     if (ev.to < 0) rec.delete(ev.f);
     else rec.set(ev.f, ev.to);
-    lastSet.set(`${ev.at}\u0000${ev.key}\u0000${ev.f}`, ev.t);
   }
-  return { state, lastSet, baseOf };
+  return { state, baseOf };
+}
+
+/** When a replica last set a cell (violations only: a backwards scan, so replay stays lean). */
+function lastSet(h: History, at: string, key: string, f: string): number {
+  for (let i = h.events.length - 1; i >= 0; i--) {
+    const ev = h.events[i]!;
+    if (ev.e === 'set' && ev.at === at && ev.key === key && ev.f === f) return ev.t;
+  }
+  return h.end.t;
+}
+
+/** Same provenance in every cell: certainly the same values (the cheap, common case). */
+function sameCells(a: Map<string, number> | undefined, b: Map<string, number> | undefined): boolean {
+  if (a === undefined || b === undefined) return a === b;
+  if (a.size !== b.size) return false;
+  for (const [f, w] of a) if (b.get(f) !== w) return false;
+  return true;
 }
 
 function valueOf(writes: readonly WriteRecord[], w: number, field: string): unknown {
@@ -131,6 +144,7 @@ function checkConvergence(h: History, r: Replay): CheckerResult {
     if (replica === 'server') continue;
     const keys = [...new Set([...server.keys(), ...store.keys()])].sort();
     for (const key of keys) {
+      if (sameCells(server.get(key), store.get(key))) continue;
       const a = visible(h, server.get(key));
       const b = visible(h, store.get(key));
       if (a === b) continue;
@@ -162,7 +176,7 @@ function checkNoLostWrite(h: History, r: Replay, by: Map<string, Map<string, num
       if (m.length === 0 || (kept !== undefined && m.includes(kept))) continue;
       const lost = kept === undefined ? m : m.filter((x) => happensAfter(h.writes, x, kept));
       violations.push({
-        checker: 'no-lost-write', key, field: f, at: 'server', t: r.lastSet.get(`server\u0000${key}\u0000${f}`) ?? h.end.t,
+        checker: 'no-lost-write', key, field: f, at: 'server', t: lastSet(h, 'server', key, f),
         lost: lost.length > 0 ? lost : m, kept,
         message: `${key}.${f} converged to ${describeWrite(h, kept)}, superseded by ${(lost.length > 0 ? lost : m).map((x) => describeWrite(h, x)).join(', ')}`,
       });
@@ -226,7 +240,7 @@ function checkNoResurrection(h: History, r: Replay, by: Map<string, Map<string, 
       const beaten = deletes.filter((d) => happensAfter(h.writes, d, ex));
       if (beaten.length === 0) continue; // an edit concurrent with the delete may win
       violations.push({
-        checker: 'no-resurrection', key, field: EXISTS, at: replica, t: r.lastSet.get(`${replica}\u0000${key}\u0000${EXISTS}`) ?? h.end.t,
+        checker: 'no-resurrection', key, field: EXISTS, at: replica, t: lastSet(h, replica, key, EXISTS),
         lost: beaten, kept: ex,
         message: `${key} is alive on ${replica} by ${describeWrite(h, ex)}, which happened before ${beaten.map((d) => describeWrite(h, d)).join(', ')}`,
       });
