@@ -53,3 +53,10 @@ export { openConvexExport, isConvexExport, type ConvexExport, type ConvexDocumen
 export { readMmkvInput } from './readers/mmkv-input.js';
 export { runQuery, openQueryDatabase, type QueryReport, type QueryOptions } from './query/query.js';
 export { inspectKeyValueStores, type KeyValueInspection, type CrossLayerPair, type KeyValueStoreSummary } from './inspect/cross-layer.js';
+export { runSimulation, type SimulateOptions, type SimulateReport } from './sim/simulate.js';
+export { simulate } from './sim/simulator.js';
+export { checkHistory, runVerdict, CHECKER_NAMES, type CheckerName, type Verdict, type Violation, type CheckReport as SimulationCheckReport } from './sim/checkers.js';
+export { ALGORITHM_NAMES, getAlgorithm, type Algorithm, type AlgorithmVariant, type Declaration } from './sim/algorithms/index.js';
+export { validateScenario, loadScenarios, loadScenarioFile, type Scenario, type LoadedScenario } from './sim/scenario.js';
+export { historyHash, happensAfter, type History, type HistoryEvent, type WriteRecord } from './sim/history.js';
+export { shrinkFailure, type ShrinkResult } from './sim/shrink.js';

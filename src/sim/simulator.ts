@@ -106,8 +106,6 @@ export function localClock(t: number, clock: ClockSpec): number {
 export interface SimulateOptions {
   /** Ops to run instead of the scenario's workload (the shrinker's materialised, reduced list). */
   ops?: OpSpec[];
-  /** Extra state for devices started from a snapshot (see from-snapshot.ts). */
-  seedDevice?: (deviceId: string) => { records: Array<{ key: string; fields: Record<string, unknown>; exists: boolean }>; ops: OpSpec[] } | null;
 }
 
 export function simulate(scenario: Scenario, variant: AlgorithmVariant, seed: bigint, options: SimulateOptions = {}): History {
