@@ -231,7 +231,7 @@ export function simulate(scenario: Scenario, variant: AlgorithmVariant, seed: bi
   };
 
   // ---- network
-  const lastDelivery = new Map<number, number>();
+  const lastDelivery: number[] = new Array<number>(nodes.length * nodes.length).fill(0);
   const send = (from: Node, to: Node, kind: MessageKind, req: number, data: unknown, cursor: number, n: number): void => {
     const id = ++msgSeq;
     let drop: DropReason | undefined;
@@ -252,14 +252,14 @@ export function simulate(scenario: Scenario, variant: AlgorithmVariant, seed: bi
     }
     const arrive: number[] = [];
     push({ t: now, e: 'send', m: id, from: from.id, to: to.id, kind, n, arrive });
-    const link = from.idx * 1024 + to.idx;
+    const link = from.idx * nodes.length + to.idx;
     const msg: Message = { k: 2, id, from: from.idx, to: to.idx, kind, req, data, cursor };
     for (let c = 0; c < copies; c++) {
       let at = now + netRng.between(scenario.network.latencyMs.min, scenario.network.latencyMs.max);
       // without reordering each link is FIFO: a message never overtakes an earlier one
       if (!(faultsOn && scenario.network.reorder)) {
-        at = Math.max(at, lastDelivery.get(link) ?? 0);
-        lastDelivery.set(link, at);
+        if (lastDelivery[link]! > at) at = lastDelivery[link]!;
+        lastDelivery[link] = at;
       }
       if (kind === 'push' || kind === 'web') writesInFlight++;
       arrive.push(at);
