@@ -54,3 +54,24 @@ describe('bulk copy (INSERT … SELECT) writes exactly what the general path wri
     expect(r.bulk).toEqual(r.general);
   }, 120_000);
 });
+
+describe('large snapshots', () => {
+  it('migrates 200k rows (more than one call stack can spread) and accounts for all of them', async () => {
+    const snap = join(scratchDir(), 'snapshot');
+    await generateTripleLayerSnapshot(snap, { rows: 200_000, mmkvRows: 2000, serverRows: 0 });
+    const out = join(scratchDir(), 'big.db');
+    const report = await migrateSnapshot({ snapshot: snap, out, profile: 'auto', conflict: 'lww', dryRun: false, force: false });
+    const moods = report.collections.find((c) => c.collection === 'moods')!;
+    expect(moods.migrated).toBe(200_000);
+    expect(moods.in).toBe(moods.migrated + moods.merged + moods.setAside);
+    expect(report.digests['moods']?.count).toBe(200_000);
+    const db = new Database(out, { readonly: true });
+    try {
+      expect(db.prepare('SELECT count(*) AS n FROM moods').get()).toEqual({ n: 200_000 });
+      // every 50th record was pending with a create op in the outbox
+      expect(db.prepare("SELECT count(*) AS n FROM sync_queue WHERE status = 'pending' AND op = 'create'").get()).toEqual({ n: 4000 });
+    } finally {
+      db.close();
+    }
+  }, 600_000);
+});

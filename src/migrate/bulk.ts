@@ -92,7 +92,10 @@ export function planBulkCopy(
   if (m.status.field.includes('.')) return null;
   if (Object.values(m.timestamps ?? {}).some((u) => u !== 'auto' && u !== 'ms')) return null;
   const kinds = new Map(cols.domain.map((d) => [d.name, d.kind]));
-  const present = (db.prepare(`PRAGMA table_info(${quoteIdent(spec.table)})`).all() as Array<{ name: string }>).map((c) => c.name);
+  const info = db.prepare(`PRAGMA table_info(${quoteIdent(spec.table)})`).all() as Array<{ name: string; pk: number }>;
+  const present = info.map((c) => c.name);
+  // a single-column primary key on the id already rules out duplicate ids
+  const idIsKey = info.filter((c) => c.pk > 0).map((c) => c.name).join() === m.id;
   const consumed = new Set([m.id, m.serverId, m.userId, m.createdAt, m.updatedAt, m.deletedAt, m.version, m.vectorClock, m.status.field, ...(m.drop ?? [])]);
   const conds: string[] = [];
   const domainExpr = new Map<string, string>();
@@ -130,7 +133,7 @@ export function planBulkCopy(
   const t = quoteIdent(spec.table);
   const idCol = quoteIdent(m.id);
   conds.push(`${idCol} NOT IN (SELECT value FROM json_each(?))`);
-  conds.push(`${idCol} NOT IN (SELECT ${idCol} FROM ${t} GROUP BY ${idCol} HAVING count(*) > 1)`);
+  if (!idIsKey) conds.push(`${idCol} NOT IN (SELECT ${idCol} FROM ${t} GROUP BY ${idCol} HAVING count(*) > 1)`);
   const params = [JSON.stringify([...exclusion.ids].sort())];
   if (serverId !== 'NULL') {
     const sid = quoteIdent(m.serverId!);

@@ -17,6 +17,7 @@ import { chooseProfile } from './profiles/index.js';
 import { findStore, readDeviceSource, readServerSources, StoreCache, type SourceSpec } from './profiles/sources.js';
 import { generalWhere, planBulkCopy, settleBulkCounts, type BulkCopy, type BulkExclusion } from './bulk.js';
 import { layoutOf } from './rows.js';
+import { queueView } from './queue-view.js';
 import type { LegacyInput, SourceBatch, SourceFingerprint } from './types.js';
 
 export interface LoadOptions {
@@ -44,7 +45,8 @@ export async function loadLegacy(snapshot: Snapshot, opts: LoadOptions): Promise
     const bulk: BulkCopy[] = [];
     const serverSpecs: Array<Extract<SourceSpec, { kind: 'convex' }>> = [];
     const serverPath = opts.server ?? snapshot.stores.find((s) => s.kind === 'convex-export')?.localPath;
-    const outbox = readOutbox(snapshot);
+    const view = queueView(snapshot);
+    const outbox = readOutbox(view);
     const ops: OutboxOp[] = [...outbox.ops];
     for (const e of build.extraOps) ops.push({ ...e, position: ops.length });
     // key-value and server copies first: they decide which SQLite rows can be copied in bulk
@@ -86,15 +88,13 @@ export async function loadLegacy(snapshot: Snapshot, opts: LoadOptions): Promise
       const source = `${spec.store}#${spec.table}`;
       for (const [field, n] of Object.entries(plan.timestampCounts)) if (n > 0) log.decide(spec.collection, source, field, 'ms detected (bulk copy)', n);
     }
-    for (const q of outbox.queues) {
-      if (q.walMissing) {
-        findings.push({
-          code: 'MIGRATE_WAL_MISSING',
-          severity: 'warn',
-          message: 'the database says WAL mode but its -wal is missing: the newest writes are gone; migrated what the main file holds',
-          store: q.store,
-        });
-      }
+    for (const store of view.walMissing) {
+      findings.push({
+        code: 'MIGRATE_WAL_MISSING',
+        severity: 'warn',
+        message: 'the database says WAL mode but its -wal is missing: the newest writes are gone; migrated what the main file holds',
+        store,
+      });
     }
     applyQueueStatus(batches, build.statusFromQueue, ops, build.aliases);
 
