@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { FIXTURES } from '../test-support/cli.js';
+import { copyFixture, FIXTURES, hashTree } from '../test-support/cli.js';
 import { ALGORITHM_NAMES, getAlgorithm } from './algorithms/index.js';
 import { CHECKER_NAMES, checkHistory, runVerdict, type CheckReport } from './checkers.js';
 import { expandFromSnapshot } from './from-snapshot.js';
@@ -90,8 +90,13 @@ describe('fixture scenarios reproduce each seed algorithm’s known failure', ()
   });
 
   it('fromSnapshot starts a device from a real snapshot’s records and open outbox (through the migrate profile)', async () => {
+    // run against a scratch copy of the snapshot, and prove the copy is untouched afterwards
+    const copy = copyFixture('snapshots/hybrid-queue-basic');
+    const before = hashTree(copy);
     const loaded = loadScenarioFile(join(dir, 'from-snapshot-hybrid-queue.json'));
-    const { scenario } = await expandFromSnapshot(loaded);
+    const { scenario } = await expandFromSnapshot({ ...loaded, scenario: { ...loaded.scenario, fromSnapshot: { device: 'phone', path: copy } } });
+    expect(hashTree(copy)).toEqual(before);
+    expect(Object.keys(before)).toContain('fieldsync.db');
     const truth = JSON.parse(readFileSync(join(FIXTURES, 'snapshots', 'hybrid-queue-basic', 'truth.json'), 'utf8')) as {
       outbox: { entries: Array<{ entity_id: string; status: string; sequence_number: number }> };
     };
