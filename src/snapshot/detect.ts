@@ -55,20 +55,14 @@ function startsWith(buf: Buffer, prefix: Buffer): boolean {
 
 /**
  * MMKV has no magic number: an instance is a data file plus `<name>.crc` whose meta header is sane
- * (mmkv-format.md §1, §3): meta version 0–6 and, from version 3 on, `actual_size + 4` within the data
- * file. The CRC itself is checked by the MMKV reader, which reports a mismatch as a finding rather
- * than hiding the store.
+ * (mmkv-format.md §1, §3): a known meta version (0–6). Sizes are deliberately not checked here: an
+ * `actual_size` beyond the data file is damage the MMKV reader must report (and recover from), not
+ * a reason to hide the store from inspect or folder scans.
  */
 export function isMmkvPair(dataSizeBytes: number, crcHead: Buffer): boolean {
   if (crcHead.length < 8 || dataSizeBytes < 4) return false;
   const version = crcHead.readUInt32LE(4);
-  if (version > 6) return false;
-  if (version >= 3) {
-    if (crcHead.length < 32) return false;
-    const actualSize = crcHead.readUInt32LE(28);
-    if (actualSize + 4 > dataSizeBytes) return false;
-  }
-  return true;
+  return version <= 6;
 }
 
 /** The meta bytes worth reading from a `.crc` file. */
