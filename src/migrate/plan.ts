@@ -10,7 +10,7 @@ import type { RecordHasher } from '../integrity/index.js';
 import { mergeCollection, type MergedRecord, type RequiredOp } from './merge.js';
 import { planQueue, recordKey } from './queue.js';
 import { checksumOf, CollectionDigester, contentValues, encoderOf, layoutOf } from './rows.js';
-import { LAYER_LABEL, type CollectionCounts, type FinalRecord, type LegacyInput, type MigrationPlan, type PlanOptions, type SourceRecord } from './types.js';
+import { LAYER_LABEL, type CollectionCounts, type FinalRecord, type LegacyInput, type MigrationPlan, type PlanOptions, type SourceRecord, type SyncStatus } from './types.js';
 
 export interface PlanExtras {
   /** Queue collection names that mean a profile collection (`pin` → `pins`). */
@@ -60,19 +60,19 @@ export function planMigration(input: LegacyInput, opts: PlanOptions, hasher: Rec
     aliases: extras.aliases ?? {},
     serverKnown,
   });
-  for (const k of queue.conflictRecords) {
-    const rec = records.get(k);
-    if (rec === undefined) continue;
-    rec.final.syncStatus = 'conflict';
-    rec.merged.decision.syncStatus = 'conflict';
-    rec.merged.decision.syncStatusReason = 'a queued change has a vector clock concurrent with the record: both sides changed';
-  }
-  for (const k of queue.failedRecords) {
-    const rec = records.get(k);
-    if (rec === undefined) continue;
-    rec.final.syncStatus = 'failed';
-    rec.merged.decision.syncStatus = 'failed';
-    rec.merged.decision.syncStatusReason = 'its queued op has spent its retry budget';
+  // what the queue revealed about a record overrides the status the merge derived
+  const overrides: Array<[Set<string>, SyncStatus, string]> = [
+    [queue.conflictRecords, 'conflict', 'a queued change has a vector clock concurrent with the record: both sides changed'],
+    [queue.failedRecords, 'failed', 'its queued op has spent its retry budget'],
+  ];
+  for (const [keys, status, reason] of overrides) {
+    for (const k of keys) {
+      const rec = records.get(k);
+      if (rec === undefined) continue;
+      rec.final.syncStatus = status;
+      rec.merged.decision.syncStatus = status;
+      rec.merged.decision.syncStatusReason = reason;
+    }
   }
 
   // checksums and digests, collection by collection, records by client id
