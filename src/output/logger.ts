@@ -20,7 +20,9 @@ export interface Logger {
 const NO_SPINNER: Spinner = { text() {}, stop() {} };
 
 export function createLogger(globals: GlobalOptions, stream: NodeJS.WriteStream = process.stderr): Logger {
-  const interactive = Boolean(stream.isTTY) && !globals.json && !globals.quiet;
+  // A pseudo-terminal reporting 0 columns (e.g. under `script`) makes ora redraw forever: treat it as
+  // non-interactive.
+  const interactive = Boolean(stream.isTTY) && (stream.columns ?? 0) > 0 && !globals.json && !globals.quiet;
   return {
     info(message) {
       if (!globals.quiet) stream.write(message + '\n');
