@@ -152,3 +152,43 @@ describe('triple-layer fixture vs truth.json', () => {
     }
   });
 });
+
+describe('triple-layer fixture under the other conflict rules', () => {
+  async function planWith(conflict: 'server-wins' | 'device-wins') {
+    const snapshot = await openSnapshot(FIXTURE);
+    try {
+      const loaded = await loadLegacy(snapshot, { profile: 'auto' });
+      return planMigration(loaded.input, { conflict }, await createRecordHasher(), { aliases: loaded.aliases });
+    } finally {
+      snapshot.close();
+    }
+  }
+
+  it('server-wins: every record the server holds takes the server copy; only records new to the server are pending', async () => {
+    const p = await planWith('server-wins');
+    for (const d of p.decisions) {
+      const onServer = d.candidates.some((c) => c.layer === 'server');
+      if (onServer) {
+        expect(['server', 'equal'], `${d.collection}:${d.clientId}`).toContain(d.winner);
+        expect(d.syncStatus).toBe('synced');
+      } else {
+        expect(d.syncStatus).toBe('pending');
+      }
+    }
+    const pending = p.queue.filter((q) => q.status === 'pending');
+    expect(pending.every((q) => q.op === 'create')).toBe(true);
+    expect(pending).toHaveLength(p.decisions.filter((d) => !d.candidates.some((c) => c.layer === 'server')).length);
+  });
+
+  it('device-wins: a record on the device takes the newest device copy, even over a newer server edit', async () => {
+    const p = await planWith('device-wins');
+    const serverNewer = p.decisions.find((d) => d.clientId === '22e14563-17c1-4295-806d-cc7de8740582')!;
+    expect(serverNewer.winner).toBe('device-sqlite');
+    expect(serverNewer.syncStatus).toBe('pending');
+    const serverOnly = p.decisions.find((d) => d.clientId === '41baed61-0e28-4dfb-a139-8a9a1910eaef')!;
+    expect(serverOnly.winner).toBe('server');
+    for (const d of p.decisions) {
+      if (d.candidates.some((c) => c.layer !== 'server') && d.winner !== 'equal') expect(d.winner, d.clientId).not.toBe('server');
+    }
+  });
+});
