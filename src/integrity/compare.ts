@@ -115,7 +115,7 @@ export async function compareSources(a: RecordSource, b: RecordSource, opts: Com
       }
       const result = await compareCollection(a, b, item.collection, item.inA, item.inB, ctx);
       collections.push(result.summary);
-      all.push(...result.differences);
+      for (const d of result.differences) all.push(d); // no spread: a mismatch can list millions
     }
     all.sort((x, y) => cmp(x.collection, y.collection) || cmp(x.id, y.id));
 

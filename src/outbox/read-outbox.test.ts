@@ -1,6 +1,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openSnapshot } from '../snapshot/open.js';
 import type { Snapshot } from '../snapshot/types.js';
@@ -123,6 +124,22 @@ function readTruth(name: string): Record<string, unknown> {
 function truthEntry(name: string, id: string): unknown {
   return (readTruth(name).outbox as { entries: Array<{ id: string }> }).entries.find((e) => e.id === id);
 }
+
+describe('readOutbox on large stores', () => {
+  it('reads a queue beside a 200k-row record table (no call-stack overflow)', async () => {
+    const copy = copyFixture('snapshots/drizzle-expo-wal');
+    const db = new Database(join(copy, 'SQLite', 'tasks.db'));
+    db.exec(`WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM c WHERE i < 200000)
+      INSERT INTO tasks (client_id, user_id, text, created_at, updated_at)
+      SELECT 'bulk-' || i, 'u', 'x', 1741942800000, 1741942800000 FROM c`);
+    db.close();
+    const snap = await openSnapshot(copy);
+    opened.push(snap);
+    const outbox = readOutbox(snap);
+    expect(outbox.ops).toHaveLength(8);
+    expect(outbox.records.filter((r) => r.recordId.startsWith('bulk-'))).toHaveLength(200000);
+  });
+});
 
 describe('readOutbox on iOS AsyncStorage', () => {
   it('reads a redux-persist syncQueue from manifest.json, including a value spilled to its md5 file', async () => {

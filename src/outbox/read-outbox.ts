@@ -80,7 +80,7 @@ export function readOutbox(snapshot: Pick<Snapshot, 'stores'>, options: ReadOutb
       });
       for (const e of q.entries) ops.push({ ...e, position: ops.length });
     }
-    records.push(...found.records);
+    for (const r of found.records) records.push(r); // no spread: tables can hold millions of rows
   }
   return { queues, ops, records, newestTimestamp: newestTimestamp(ops, records, options.ignoreAfterMs), mirrors };
 }

@@ -309,7 +309,8 @@ export function readSqliteOutbox(db: Db, store: string): SqliteOutbox {
   for (const table of tables) {
     if (queueTables.has(table) || table.startsWith('sqlite_')) continue;
     const cols = tableColumns(db, table);
-    if (wanted.has(table) || isRecordTable(cols)) records.push(...readRecords(db, store, table, cols));
+    // a loop, not push(...rows): spreading a 150k-row table overflows the call stack
+    if (wanted.has(table) || isRecordTable(cols)) for (const r of readRecords(db, store, table, cols)) records.push(r);
   }
   return { queues, records };
 }
