@@ -271,7 +271,7 @@ describe('inspect --json against truth.json', () => {
 describe('iOS AsyncStorage, built from the Android fixture', () => {
   it('manifest.json + md5 side files give the same redux-persist queues as RKStorage', async () => {
     const truth = truthOf('asyncstorage-redux-persist-android');
-    const src = new Database(join(FIXTURES, 'snapshots', 'asyncstorage-redux-persist-android', 'databases', 'RKStorage'), {
+    const src = new Database(join(copyFixture('snapshots/asyncstorage-redux-persist-android'), 'databases', 'RKStorage'), {
       readonly: true,
       fileMustExist: true,
     });

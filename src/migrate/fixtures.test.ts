@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { createRecordHasher } from '../integrity/index.js';
 import { readOutbox } from '../outbox/read-outbox.js';
 import { openSnapshot } from '../snapshot/open.js';
-import { FIXTURES, hashTree, scratchDir } from '../test-support/cli.js';
+import { copyFixture, FIXTURES, hashTree, scratchDir } from '../test-support/cli.js';
 import { checkOutput } from './apply.js';
 import { migrateSnapshot } from './run.js';
 
@@ -119,7 +119,8 @@ describe('fixture specifics', () => {
     const { out } = await migrate('hybrid-queue-basic');
     const db = new Database(out, { readonly: true });
     try {
-      const src = new Database(join(SNAPSHOTS, 'hybrid-queue-basic', 'fieldsync.db'), { readonly: true, fileMustExist: true });
+      // a copy: fieldsync.db is in WAL mode, and opening it in place (even read-only) writes -wal/-shm beside it
+      const src = new Database(join(copyFixture('snapshots/hybrid-queue-basic'), 'fieldsync.db'), { readonly: true, fileMustExist: true });
       let legacyKeys: string[];
       try {
         legacyKeys = (src.prepare('SELECT idempotency_key FROM sync_queue ORDER BY sequence_number').all() as Array<{ idempotency_key: string }>).map((r) => r.idempotency_key);
