@@ -60,3 +60,9 @@ export { ALGORITHM_NAMES, getAlgorithm, type Algorithm, type AlgorithmVariant, t
 export { validateScenario, loadScenarios, loadScenarioFile, type Scenario, type LoadedScenario } from './sim/scenario.js';
 export { historyHash, happensAfter, type History, type HistoryEvent, type WriteRecord } from './sim/history.js';
 export { shrinkFailure, type ShrinkResult } from './sim/shrink.js';
+export { migrateSnapshot, type MigrateOptions } from './migrate/run.js';
+export { loadLegacy, type LoadOptions, type LoadedLegacy } from './migrate/load.js';
+export { planMigration } from './migrate/plan.js';
+export type { MigrationReport } from './migrate/report.js';
+export type { MigrationPlan, ConflictRule, SyncStatus, PlanOptions } from './migrate/types.js';
+export * as unifiedSchema from './schema/index.js';
