@@ -14,7 +14,7 @@ interface BenchModule {
 const here = dirname(fileURLToPath(import.meta.url));
 const wanted = process.argv.slice(2);
 const names = readdirSync(here)
-  .filter((f) => f.endsWith('.js') && f !== 'index.js')
+  .filter((f) => f.endsWith('.js') && f !== 'index.js' && !f.endsWith('.test.js'))
   .map((f) => f.slice(0, -3))
   .filter((n) => wanted.length === 0 || wanted.includes(n))
   .sort();

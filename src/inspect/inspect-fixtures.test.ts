@@ -239,11 +239,11 @@ describe('inspect --json against truth.json', () => {
       { kind: 'sqlite', path: 'SQLite/mindtrack.db', flavours: ['triple-layer'] },
       { kind: 'mmkv', path: 'mmkv/mmkv.default', flavours: [] },
       { kind: 'convex-export', path: 'server/snapshot_happy-lynx-123_20250314T113000Z.zip', flavours: [] },
-    ]);
-    expect(report.stores[1]?.companions).toEqual(['crc'], {
+    ], {
       path: 'SQLite/mindtrack.db',
       tables: ['moods', 'exercises', 'user_progress', 'sync_metadata'],
     });
+    expect(report.stores[1]?.companions).toEqual(['crc']);
   });
 
   it('asyncstorage-redux-persist-android: RKStorage is an AsyncStorage flavour of SQLite', async () => {

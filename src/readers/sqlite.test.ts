@@ -150,7 +150,7 @@ describe('WAL structure', () => {
     for (let i = 0; i < 7; i++) db.prepare('INSERT INTO t (v) VALUES (?)').run('x'.repeat(3000));
     const wal = readWalInfo(join(dir, 'app.db-wal'));
     // PASSIVE checkpoint reports the WAL's frame count (and copies pages, without resetting the WAL)
-    const [{ log }] = db.pragma('wal_checkpoint(PASSIVE)') as Array<{ log: number }>;
+    const [{ log }] = db.pragma('wal_checkpoint(PASSIVE)') as [{ log: number }];
     db.close();
     expect(wal).toMatchObject({
       headerValid: true,

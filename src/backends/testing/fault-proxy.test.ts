@@ -19,7 +19,7 @@ afterEach(async () => {
   for (const close of closers.splice(0).reverse()) await close();
 });
 
-async function localBehind(ratios: FaultRatios, seed = 1): Promise<{ backend: Backend; direct: Backend; proxy: FaultProxy }> {
+async function localBehind(ratios: FaultRatios & { delayMsMax?: number }, seed = 1): Promise<{ backend: Backend; direct: Backend; proxy: FaultProxy }> {
   const server = await startLocalServer();
   closers.push(() => server.close());
   const proxy = await startFaultProxy({ upstream: server.url, seed, ...ratios });
