@@ -67,7 +67,8 @@ export async function openRecordSource(spec: string, opts: OpenSourceOptions = {
   if (/\.zip$/i.test(spec) && (await isConvexExport(spec))) {
     return { source: await convexExportSource(spec), findings: [] };
   }
-  const snapshot = await openSnapshot(spec);
+  // verify never shows or records the stores' sha256: copy without hashing
+  const snapshot = await openSnapshot(spec, { sha256: false });
   try {
     const findings = [...snapshot.findings];
     const source = await deviceSource(snapshot, spec, opts.profile ?? 'auto', findings);

@@ -59,6 +59,26 @@ describe('folders and single files', () => {
     expect(hashTree(dir)).toEqual(before);
   });
 
+  it('{ sha256: false }: same stores and byte-identical copies, no hash; the originals untouched', async () => {
+    const dir = copyFixture('snapshots/drizzle-expo-wal');
+    const before = hashTree(dir);
+    for (const input of [dir, join(dir, 'SQLite/tasks.db')]) {
+      await withSnapshot(
+        input,
+        (s) => {
+          const [store] = s.stores;
+          expect(store).toMatchObject({ kind: 'sqlite', path: input === dir ? 'SQLite/tasks.db' : 'tasks.db', sha256: '' });
+          expect(store?.sizeBytes).toBe(readFileSync(join(dir, 'SQLite/tasks.db')).length);
+          expect(sha256(store?.localPath ?? '')).toBe(sha256(join(dir, 'SQLite/tasks.db')));
+          expect(sha256(store?.companions.wal ?? '')).toBe(sha256(join(dir, 'SQLite/tasks.db-wal')));
+          expect(relative(dir, store?.localPath ?? dir).startsWith('..')).toBe(true);
+        },
+        { sha256: false },
+      );
+    }
+    expect(hashTree(dir)).toEqual(before);
+  });
+
   it('a single MMKV data file brings its .crc', async () => {
     await withSnapshot(join(SNAPSHOTS, 'triple-layer-legacy', 'mmkv', 'mmkv.default'), (s) => {
       expect(s.container).toBe('file');

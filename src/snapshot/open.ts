@@ -12,7 +12,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { InputError } from '../errors.js';
 import type { Finding } from '../findings.js';
 import { extractArchive, isArchiveSignature, listZipEntries, type ArchiveKind } from './archive.js';
-import { copyWithHash, hashFile } from './copy.js';
+import { copyWithHash, copyWithoutHash, hashFile } from './copy.js';
 import {
   CONVEX_EXPORT_MARKER,
   HEAD_BYTES,
@@ -57,7 +57,7 @@ export async function openSnapshot(input: string, opts: OpenSnapshotOptions = {}
   }
   const tempDir = makePrivateDir();
   try {
-    const opened = st.isDirectory() ? await openFolder(abs, tempDir) : await openFile(abs, input, tempDir, opts);
+    const opened = st.isDirectory() ? await openFolder(abs, tempDir, opts) : await openFile(abs, input, tempDir, opts);
     if (opened.stores.length === 0) throw noStores(input, opened.findings);
     let closed = false;
     return {
@@ -95,10 +95,10 @@ interface Opened {
   findings: Finding[];
 }
 
-async function openFolder(abs: string, tempDir: string): Promise<Opened> {
+async function openFolder(abs: string, tempDir: string, opts: OpenSnapshotOptions): Promise<Opened> {
   const container = /\.xcappdata\/?$/i.test(abs) ? 'xcappdata' : 'folder';
   const { files, findings } = walkFolder(abs);
-  const stores = await collectStores(files, findings, { copyTo: join(tempDir, 'stores') });
+  const stores = await collectStores(files, findings, { copyTo: join(tempDir, 'stores'), hash: opts.sha256 !== false });
   return { container, stores, findings };
 }
 
@@ -109,7 +109,7 @@ async function openFile(abs: string, input: string, tempDir: string, opts: OpenS
     throw new InputError('empty file', { code: 'E_INPUT_EMPTY', subject: input, hint: `pull the file again from the device; ${ACCEPTED}` });
   }
   if (signature === 'zip' && (await isConvexExport(abs))) {
-    return singleStore(abs, 'convex-export', tempDir);
+    return singleStore(abs, 'convex-export', tempDir, opts.sha256 !== false);
   }
   const archive = archiveKindOf(signature);
   if (archive) {
@@ -119,7 +119,7 @@ async function openFile(abs: string, input: string, tempDir: string, opts: OpenS
     const { files, findings } = walkFolder(extractDir);
     findings.unshift(...refused);
     // extracted files are already private copies: hash them in place instead of copying again
-    const stores = await collectStores(files, findings, { copyTo: null });
+    const stores = await collectStores(files, findings, { copyTo: null, hash: opts.sha256 !== false });
     return { container: archive, stores, findings };
   }
   // one store file: its companions are its siblings, found by name next to it
@@ -127,7 +127,7 @@ async function openFile(abs: string, input: string, tempDir: string, opts: OpenS
   const name = basename(abs);
   const siblings = walkSiblings(dir, name);
   const findings: Finding[] = [];
-  const stores = await collectStores(siblings, findings, { copyTo: join(tempDir, 'stores'), only: name });
+  const stores = await collectStores(siblings, findings, { copyTo: join(tempDir, 'stores'), only: name, hash: opts.sha256 !== false });
   if (stores.length === 0) {
     throw new InputError('not a store syncdoc can read (unrecognised content)', {
       code: 'E_INPUT_UNRECOGNISED',
@@ -142,10 +142,10 @@ function archiveKindOf(signature: FileSignature): ArchiveKind | null {
   return isArchiveSignature(signature) ? (signature === 'gzip' ? 'tgz' : signature) : null;
 }
 
-async function singleStore(abs: string, kind: StoreKind, tempDir: string): Promise<Opened> {
+async function singleStore(abs: string, kind: StoreKind, tempDir: string, hash: boolean): Promise<Opened> {
   const name = basename(abs);
   const localPath = join(tempDir, 'stores', name);
-  const { sha256, sizeBytes } = await copyWithHash(abs, localPath);
+  const { sha256, sizeBytes } = await (hash ? copyWithHash : copyWithoutHash)(abs, localPath);
   return { container: 'file', stores: [{ kind, path: name, localPath, sizeBytes, sha256, companions: {} }], findings: [] };
 }
 
@@ -168,6 +168,8 @@ interface CollectOptions {
   copyTo: string | null;
   /** Consider only this relative path as a store (single-file input); others are companions. */
   only?: string;
+  /** false: no sha256 (empty), and copies made by the kernel (`OpenSnapshotOptions.sha256`). */
+  hash: boolean;
 }
 
 /**
@@ -195,7 +197,7 @@ async function collectStores(files: WalkedFile[], findings: Finding[], opts: Col
     if (!detected) continue;
     if (detected.kind === 'sqlite') sqliteMains.add(file.rel);
     try {
-      stores.push(await materialise(file, detected, opts.copyTo));
+      stores.push(await materialise(file, detected, opts.copyTo, opts.hash));
     } catch (err) {
       throw new InputError(`cannot copy store (${errorText(err)})`, {
         code: 'E_INPUT_UNREADABLE',
@@ -272,11 +274,11 @@ async function detectStore(file: WalkedFile, byRel: Map<string, WalkedFile>, fin
   return null;
 }
 
-async function materialise(file: WalkedFile, detected: Detected, copyTo: string | null): Promise<StoreRef> {
+async function materialise(file: WalkedFile, detected: Detected, copyTo: string | null, hash: boolean): Promise<StoreRef> {
   const place = async (f: WalkedFile): Promise<{ path: string; sha256: string; sizeBytes: number }> => {
-    if (copyTo === null) return { path: f.abs, ...(await hashFile(f.abs)) };
+    if (copyTo === null) return { path: f.abs, ...(hash ? await hashFile(f.abs) : { sha256: '', sizeBytes: f.sizeBytes }) };
     const dest = join(copyTo, ...f.rel.split('/'));
-    return { path: dest, ...(await copyWithHash(f.abs, dest)) };
+    return { path: dest, ...(await (hash ? copyWithHash : copyWithoutHash)(f.abs, dest)) };
   };
   const companions: StoreRef['companions'] = {};
   for (const [role, c] of Object.entries(detected.companions) as Array<[keyof StoreRef['companions'], WalkedFile]>) {

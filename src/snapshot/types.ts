@@ -22,6 +22,7 @@ export interface StoreRef {
   localPath: string;
   /** Size and sha256 of the original (equal to the copy's); for `asyncstorage-ios`, of manifest.json. */
   sizeBytes: number;
+  /** Empty when the snapshot was opened with `{ sha256: false }`. */
   sha256: string;
   /**
    * Companion files, by role, as absolute paths of the private copies:
@@ -45,4 +46,9 @@ export interface Snapshot {
 export interface OpenSnapshotOptions {
   /** Cap on the total bytes extracted from an archive (default 4 GiB). */
   maxExtractBytes?: number;
+  /**
+   * false: skip hashing the stores (`StoreRef.sha256` is empty) and copy them with the kernel's
+   * file copy. For callers that never show or record the hash (verify); default true.
+   */
+  sha256?: boolean;
 }
