@@ -45,12 +45,12 @@ export function register(program: Command): void {
 async function render(report: MmkvReport, globals: GlobalOptions): Promise<void> {
   if (globals.json) {
     const { SCHEMA_VERSION } = await import('../../output/json.js');
+    const { writeJsonStream } = await import('../../output/json-stream.js');
     const single = report.mode === 'file' && report.instances.length === 1 ? report.instances[0] : undefined;
     const doc = { schemaVersion: SCHEMA_VERSION, ...(single ?? { verdict: report.verdict, instances: report.instances, findings: report.findings }) };
-    // renderJson's document, made here without its BigInt replacer (a replacer function makes
-    // JSON.stringify several times slower; BigInts become decimal strings first instead) and
-    // written in batches, so a 200k-key instance never exists as one 100 MB string.
-    await writeJsonInBatches(bigIntsToStrings(doc));
+    // renderJson's bytes, streamed: a 200k-key instance is ~120 MB of JSON, never one string.
+    // rawHex (hex, or the redaction placeholder) is half the bytes and never needs escaping.
+    await writeJsonStream(doc, process.stdout, new Set(['rawHex']));
     return;
   }
   await writeOut(await renderHuman(report, globals));
@@ -106,107 +106,6 @@ export async function parseMmkvOptions(opts: MmkvOptions, env: NodeJS.ProcessEnv
   }
   if (opts.as.length > 0) out.as = as;
   return out;
-}
-
-const BATCH_ELEMENTS = 2000;
-const FLUSH_CHARS = 4 * 1024 * 1024;
-
-/**
- * Writes `JSON.stringify(value, null, 2) + '\n'` byte for byte, in pieces: arrays of objects are
- * serialised a batch of elements at a time, and output is flushed every few MB.
- */
-async function writeJsonInBatches(value: unknown): Promise<void> {
-  const pending: string[] = [];
-  let size = 0;
-  const put = async (text: string): Promise<void> => {
-    pending.push(text);
-    size += text.length;
-    if (size >= FLUSH_CHARS) {
-      await writeOut(pending.join(''));
-      pending.length = 0;
-      size = 0;
-    }
-  };
-  await emitJson(value, 0, put);
-  await put('\n');
-  await writeOut(pending.join(''));
-}
-
-async function emitJson(v: unknown, depth: number, put: (text: string) => Promise<void>): Promise<void> {
-  const pad = '  '.repeat(depth);
-  if (Array.isArray(v) && v.length > 0 && depth % 2 === 1 && v.every((x) => x !== null && typeof x === 'object')) {
-    // The elements sit at depth + 1 (indented 2·(depth+1) spaces), as they do in a wrapper
-    // `{x:[{x:[…batch]}]}` of that depth: each batch is serialised in one and cut out of it.
-    const cut = batchCutter(depth + 1);
-    await put('[\n');
-    for (let i = 0; i < v.length; i += BATCH_ELEMENTS) {
-      if (i > 0) await put(',\n');
-      await put(cut(v.slice(i, i + BATCH_ELEMENTS)));
-    }
-    await put(`\n${pad}]`);
-    return;
-  }
-  if (v !== null && typeof v === 'object' && !Array.isArray(v) && depth < 4) {
-    const entries = Object.entries(v).filter(([, x]) => x !== undefined && typeof x !== 'function');
-    if (entries.length === 0) {
-      await put('{}');
-      return;
-    }
-    await put('{\n');
-    for (let i = 0; i < entries.length; i++) {
-      const [k, x] = entries[i] as [string, unknown];
-      await put(`${pad}  ${JSON.stringify(k)}: `);
-      await emitJson(x, depth + 1, put);
-      await put(i < entries.length - 1 ? ',\n' : '\n');
-    }
-    await put(`${pad}}`);
-    return;
-  }
-  const text = JSON.stringify(v, null, 2) ?? 'null';
-  await put(depth === 0 ? text : text.replace(/\n/g, `\n${pad}`));
-}
-
-const cutters = new Map<number, (batch: unknown[]) => string>();
-
-/** For elements at JSON depth `depth` (even): the batch's lines, indented as in the whole document. */
-function batchCutter(depth: number): (batch: unknown[]) => string {
-  let cut = cutters.get(depth);
-  if (cut === undefined) {
-    const wrap = (batch: unknown[]): unknown => {
-      let w: unknown = { x: batch };
-      for (let d = 2; d < depth; d += 2) w = { x: [w] };
-      return w;
-    };
-    const probe = JSON.stringify(wrap([0]), null, 2);
-    const at = probe.indexOf('0');
-    const head = probe.lastIndexOf('\n', at) + 1;
-    const tail = probe.length - probe.indexOf('\n', at);
-    cut = (batch) => {
-      const text = JSON.stringify(wrap(batch), null, 2);
-      return text.slice(head, text.length - tail);
-    };
-    cutters.set(depth, cut);
-  }
-  return cut;
-}
-
-/** Decimal strings for BigInts, in place where possible; bounded by the report's own depth. */
-function bigIntsToStrings(v: unknown): unknown {
-  if (typeof v === 'bigint') return v.toString();
-  if (v === null || typeof v !== 'object') return v;
-  if (Array.isArray(v)) {
-    for (let i = 0; i < v.length; i++) {
-      const x: unknown = v[i];
-      if (x !== null && (typeof x === 'object' || typeof x === 'bigint')) v[i] = bigIntsToStrings(x);
-    }
-    return v;
-  }
-  const o = v as Record<string, unknown>;
-  for (const k of Object.keys(o)) {
-    const x = o[k];
-    if (x !== null && (typeof x === 'object' || typeof x === 'bigint')) o[k] = bigIntsToStrings(x);
-  }
-  return o;
 }
 
 const PREVIEW_CHARS = 60;

@@ -1,0 +1,99 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { JsonStreamWriter, type JsonSink } from './json-stream.js';
+
+/** A sink that keeps the bytes; `stallEvery` makes it ask for 'drain' (served asynchronously). */
+function memorySink(stallEvery = 0): JsonSink & { text(): string; drains: number } {
+  const parts: Buffer[] = [];
+  const listeners = new Map<string, Array<(err?: unknown) => void>>();
+  let writes = 0;
+  const sink = {
+    drains: 0,
+    write(chunk: Uint8Array): boolean {
+      parts.push(Buffer.from(chunk));
+      writes++;
+      if (stallEvery > 0 && writes % stallEvery === 0) {
+        setImmediate(() => {
+          sink.drains++;
+          for (const l of listeners.get('drain') ?? []) l();
+          listeners.set('drain', []);
+        });
+        return false;
+      }
+      return true;
+    },
+    once(event: string, l: (err?: unknown) => void): unknown {
+      listeners.set(event, [...(listeners.get(event) ?? []), l]);
+      return sink;
+    },
+    removeListener(event: string, l: (err?: unknown) => void): unknown {
+      listeners.set(event, (listeners.get(event) ?? []).filter((x) => x !== l));
+      return sink;
+    },
+    text: (): string => Buffer.concat(parts).toString('utf8'),
+  };
+  return sink;
+}
+
+const reference = (v: unknown): string => JSON.stringify(v, (_k, x: unknown) => (typeof x === 'bigint' ? x.toString() : x), 2) + '\n';
+
+async function streamed(v: unknown, plain?: ReadonlySet<string>, stallEvery = 0): Promise<string> {
+  const sink = memorySink(stallEvery);
+  await new JsonStreamWriter(sink, plain).document(v);
+  return sink.text();
+}
+
+// Strings that exercise every escape: quotes, backslashes, controls, non-ASCII, lone surrogates, U+FFFD.
+const tricky = fc.oneof(
+  fc.string({ unit: 'binary' }),
+  fc.string({ unit: fc.constantFrom('"', '\\', '\n', '\u0000', '\u001f', '\u007f', 'a', 'é', '\ufffd', '\ud800', '\udc00', '😀', '\u2028') }),
+);
+const leaf = fc.oneof(tricky, fc.double(), fc.integer(), fc.bigInt(), fc.boolean(), fc.constant(null), fc.constant(undefined));
+const json = fc.letrec((tie) => ({
+  value: fc.oneof({ depthSize: 'small' }, leaf, tie('array'), tie('object')),
+  array: fc.array(tie('value'), { maxLength: 80 }),
+  object: fc.dictionary(tricky, tie('value'), { maxKeys: 8 }),
+}));
+// A document is an object or an array (a bare `undefined` is not JSON at all).
+const document = fc.oneof(json.object, json.array);
+
+describe('JsonStreamWriter', () => {
+  it('writes exactly what JSON.stringify(v, bigint → string, 2) + newline gives', async () => {
+    await fc.assert(
+      fc.asyncProperty(document, async (v) => {
+        expect(await streamed(v)).toBe(reference(v));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('keeps the bytes under backpressure, and for values larger than a chunk', async () => {
+    const big = 'x"y\n'.repeat(400_000); // 1.6 M chars: escaped on the native path, its own buffer
+    const doc = {
+      entries: Array.from({ length: 5000 }, (_, i) => ({ key: `k${i}`, value: i % 500 === 0 ? big.slice(0, i * 300) : i % 3 === 0 ? `v"${i}\n` : i, rawHex: 'ab'.repeat(i), list: [i, `${i}`, null] })),
+      big,
+      when: new Date(0),
+      boxed: [Object(1), Object('s'), Object(true)] as unknown[],
+      n: [NaN, -0, Infinity, 1e21, 5e-7],
+    };
+    const sink = memorySink(3);
+    await new JsonStreamWriter(sink, new Set(['rawHex'])).document(doc);
+    expect(sink.text()).toBe(reference(doc));
+    expect(sink.drains).toBeGreaterThan(0);
+  });
+
+  it('plain names skip escaping only for the names given', async () => {
+    const doc = { rawHex: 'deadbeef', other: 'a"b', nested: [{ rawHex: '‹redacted 4 bytes›' }] };
+    expect(await streamed(doc, new Set(['rawHex']))).toBe(reference(doc));
+  });
+
+  it('rejects when the stream fails while the writer waits for drain', async () => {
+    const sink = memorySink(1);
+    const failing: JsonSink = {
+      write: (c) => sink.write(c),
+      once: (event, l) => (event === 'error' ? setImmediate(() => l(new Error('EPIPE'))) : sink.once(event, () => undefined)),
+      removeListener: () => undefined,
+    };
+    await expect(new JsonStreamWriter(failing).document({ a: Array.from({ length: 100 }, () => 'x'.repeat(20_000)) })).rejects.toThrow('EPIPE');
+  });
+});

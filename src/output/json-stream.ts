@@ -1,0 +1,311 @@
+/**
+ * Streaming JSON for documents too large to build as one string (a 200k-key MMKV store is
+ * ~120 MB of JSON). It writes exactly what `renderJson` would (`JSON.stringify(doc, bigint →
+ * decimal string, 2) + '\n'`), byte for byte, but serialises straight into fixed-size Buffer
+ * chunks that go to the stream as they fill: no giant string, no re-stringified batches, no
+ * string→Buffer copy of the whole output. Backpressure is honoured between array elements.
+ */
+
+const CHUNK_BYTES = 1 << 20;
+/** Strings up to a third of this (UTF-8 worst case) are escaped through the scratch buffer. */
+const SCRATCH_BYTES = 1 << 17;
+/** Strings up to this length are copied char by char: cheaper than a native write call. */
+const SHORT = 32;
+/** The skeleton walk (see `walk`) stops at this depth or at arrays this long. */
+const MAX_ASYNC_DEPTH = 4;
+const LONG_ARRAY = 64;
+/** JSON's two-char escapes for the ASCII controls that have one; the rest are \u00xx. */
+const SHORT_ESCAPES: Record<number, number> = { 0x08: 0x62, 0x09: 0x74, 0x0a: 0x6e, 0x0c: 0x66, 0x0d: 0x72 };
+const HEX_DIGITS = '0123456789abcdef';
+
+/** The minimal Writable surface used (process.stdout, a file stream, a test sink). */
+export interface JsonSink {
+  write(chunk: Uint8Array): boolean;
+  once(event: 'drain' | 'error', listener: (err?: unknown) => void): unknown;
+  removeListener(event: 'drain' | 'error', listener: (err?: unknown) => void): unknown;
+}
+
+export class JsonStreamWriter {
+  private chunk = Buffer.allocUnsafe(CHUNK_BYTES);
+  private readonly scratch = Buffer.allocUnsafe(SCRATCH_BYTES);
+  private pos = 0;
+  private blocked = false;
+  /** Per depth: `,` / `\n` + indentation (see separator/closer). */
+  private readonly sep: Buffer[] = [];
+  private readonly close: Buffer[] = [];
+  /**
+   * Per depth and property name: the bytes before a member's value, `{\n  "name": ` for the first
+   * member and `,\n  "name": ` for the others. A report repeats a few dozen names 200k times.
+   */
+  private readonly firstMember: Array<Map<string, Buffer>> = [];
+  private readonly nextMember: Array<Map<string, Buffer>> = [];
+
+  /**
+   * `plainNames`: property names whose string values the caller guarantees need no escaping
+   * (hex, decimal strings): they skip the escape scan. Half a large MMKV report is rawHex.
+   */
+  constructor(
+    private readonly out: JsonSink,
+    private readonly plainNames: ReadonlySet<string> = new Set(),
+  ) {}
+
+  /** Serialises a whole document and a trailing newline, then waits until the stream took it. */
+  async document(value: unknown): Promise<void> {
+    await this.walk(prepared(value, ''), 0);
+    this.ascii('\n');
+    this.flush();
+    await this.relieve();
+  }
+
+  /**
+   * The document's skeleton (the root, instances, short arrays near the root) is walked
+   * asynchronously; the elements of long arrays (entries, findings) are serialised synchronously,
+   * one at a time, and the stream may drain between them. Async per value would cost more than
+   * the serialising itself.
+   */
+  private async walk(v: unknown, depth: number): Promise<void> {
+    if (depth > MAX_ASYNC_DEPTH || v === null || typeof v !== 'object') return this.value(v, depth);
+    if (Array.isArray(v)) {
+      if (v.length === 0) return this.ascii('[]');
+      this.ascii('[');
+      const short = v.length < LONG_ARRAY;
+      for (let i = 0; i < v.length; i++) {
+        this.bytes(i === 0 ? this.closer(depth + 1) : this.separator(depth + 1));
+        const x = prepared(v[i], i);
+        if (short) await this.walk(x, depth + 1);
+        else this.value(x, depth + 1);
+        if (this.blocked) await this.relieve();
+      }
+      this.bytes(this.closer(depth));
+      return this.ascii(']');
+    }
+    const o = v as Record<string, unknown>;
+    let first = true;
+    for (const k of Object.keys(o)) {
+      const x = prepared(o[k], k);
+      if (x === undefined || typeof x === 'function' || typeof x === 'symbol') continue;
+      this.bytes(this.member(depth, k, first));
+      first = false;
+      await this.walk(x, depth + 1);
+    }
+    if (first) return this.ascii('{}');
+    this.bytes(this.closer(depth));
+    this.ascii('}');
+  }
+
+  /** One value at `depth`, synchronously (already `prepared`). */
+  private value(v: unknown, depth: number): void {
+    switch (typeof v) {
+      case 'string':
+        return this.string(v);
+      case 'number':
+        return this.ascii(Number.isFinite(v) ? String(v) : 'null');
+      case 'boolean':
+        return this.ascii(v ? 'true' : 'false');
+      case 'bigint':
+        return this.string(v.toString());
+      case 'object':
+        break;
+      default:
+        // undefined, functions and symbols only reach here as array elements: JSON says null.
+        return this.ascii('null');
+    }
+    if (v === null) return this.ascii('null');
+    if (Array.isArray(v)) {
+      if (v.length === 0) return this.ascii('[]');
+      this.ascii('[');
+      for (let i = 0; i < v.length; i++) {
+        this.bytes(i === 0 ? this.closer(depth + 1) : this.separator(depth + 1));
+        this.value(prepared(v[i], i), depth + 1);
+      }
+      this.bytes(this.closer(depth));
+      return this.ascii(']');
+    }
+    const o = v as Record<string, unknown>;
+    let first = true;
+    for (const k of Object.keys(o)) {
+      const x = prepared(o[k], k);
+      if (x === undefined || typeof x === 'function' || typeof x === 'symbol') continue;
+      this.bytes(this.member(depth, k, first));
+      first = false;
+      if (typeof x === 'string' && this.plainNames.has(k)) this.quoted(x);
+      else this.value(x, depth + 1);
+    }
+    if (first) return this.ascii('{}');
+    this.bytes(this.closer(depth));
+    this.ascii('}');
+  }
+
+  /**
+   * A JSON string. The text is UTF-8 encoded natively into a scratch buffer, then copied with
+   * JSON's escapes in one byte loop (JSON-in-JSON values are full of quotes): cheaper than
+   * JSON.stringify's new string per value, and than charCodeAt over sliced strings. Lone
+   * surrogates (encoded as U+FFFD) fall back to JSON.stringify, which escapes them exactly.
+   */
+  private string(s: string): void {
+    const n = s.length;
+    if (n * 3 > SCRATCH_BYTES) return this.text(JSON.stringify(s));
+    const src = this.scratch;
+    const len = src.write(s, 0, 'utf8');
+    // Worst case: every byte a 6-byte \u00xx escape.
+    this.room(len * 6 + 2);
+    const c = this.chunk;
+    const start = this.pos;
+    let p = start;
+    c[p++] = 0x22;
+    for (let i = 0; i < len; i++) {
+      const b = src[i] as number;
+      if (b >= 0x20 && b !== 0x22 && b !== 0x5c) {
+        if (b === 0xef && src[i + 1] === 0xbf && src[i + 2] === 0xbd) {
+          // U+FFFD, or a lone surrogate replaced by the encoder: the exact rules decide.
+          this.pos = start;
+          return this.text(JSON.stringify(s));
+        }
+        c[p++] = b;
+      } else if (b === 0x22 || b === 0x5c) {
+        c[p++] = 0x5c;
+        c[p++] = b;
+      } else {
+        const short = SHORT_ESCAPES[b];
+        c[p++] = 0x5c;
+        if (short !== undefined) c[p++] = short;
+        else {
+          c[p++] = 0x75; // u00xx, lowercase as JSON.stringify writes it
+          c[p++] = 0x30;
+          c[p++] = 0x30;
+          c[p++] = HEX_DIGITS.charCodeAt(b >> 4);
+          c[p++] = HEX_DIGITS.charCodeAt(b & 0xf);
+        }
+      }
+    }
+    c[p++] = 0x22;
+    this.pos = p;
+  }
+
+  /** A string that needs no escaping, in quotes. */
+  private quoted(s: string): void {
+    this.room(s.length * 3 + 2);
+    this.chunk[this.pos++] = 0x22;
+    this.text(s);
+    this.room(1);
+    this.chunk[this.pos++] = 0x22;
+  }
+
+  /** Any text, UTF-8 encoded. */
+  private text(s: string): void {
+    const n = s.length;
+    if (n <= SHORT) {
+      this.room(n * 3);
+      const c = this.chunk;
+      let p = this.pos;
+      for (let i = 0; i < n; i++) {
+        const ch = s.charCodeAt(i);
+        if (ch >= 0x80) {
+          this.pos += c.write(s, this.pos, 'utf8');
+          return;
+        }
+        c[p++] = ch;
+      }
+      this.pos = p;
+      return;
+    }
+    if (n * 3 > CHUNK_BYTES) {
+      // Larger than a chunk: its own buffer, after what is pending.
+      this.flush();
+      this.push(Buffer.from(s, 'utf8'));
+      return;
+    }
+    this.room(n * 3);
+    this.pos += this.chunk.write(s, this.pos, 'utf8');
+  }
+
+  /** Text known to be ASCII (punctuation, numbers, literals). */
+  private ascii(s: string): void {
+    this.room(s.length);
+    const c = this.chunk;
+    let p = this.pos;
+    for (let i = 0; i < s.length; i++) c[p++] = s.charCodeAt(i);
+    this.pos = p;
+  }
+
+  private bytes(b: Buffer): void {
+    this.room(b.length);
+    this.chunk.set(b, this.pos);
+    this.pos += b.length;
+  }
+
+  /** The bytes before a member's value (an object at `depth`, member at depth + 1). */
+  private member(depth: number, k: string, first: boolean): Buffer {
+    const cache = first ? this.firstMember : this.nextMember;
+    const byName = (cache[depth] ??= new Map());
+    let b = byName.get(k);
+    if (b === undefined) {
+      b = Buffer.from((first ? '{\n' : ',\n') + '  '.repeat(depth + 1) + JSON.stringify(k) + ': ', 'utf8');
+      // Report field names are few; names inside decoded JSON values may not be: bounded.
+      if (byName.size < 1024) byName.set(k, b);
+    }
+    return b;
+  }
+
+  /** `,` + newline + the indentation of an element at `depth`. */
+  private separator(depth: number): Buffer {
+    return (this.sep[depth] ??= Buffer.from(',\n' + '  '.repeat(depth), 'latin1'));
+  }
+
+  /** Newline + indentation at `depth` (before a first element, or a closing bracket). */
+  private closer(depth: number): Buffer {
+    return (this.close[depth] ??= Buffer.from('\n' + '  '.repeat(depth), 'latin1'));
+  }
+
+  private room(n: number): void {
+    if (this.pos + n > this.chunk.length) this.flush();
+  }
+
+  private flush(): void {
+    if (this.pos === 0) return;
+    this.push(this.chunk.subarray(0, this.pos));
+    // The stream may hold the written chunk until it is flushed: never reuse it. A string
+    // longer than a chunk gets a chunk of its own size.
+    this.chunk = Buffer.allocUnsafe(CHUNK_BYTES);
+    this.pos = 0;
+  }
+
+  private push(b: Buffer): void {
+    if (!this.out.write(b)) this.blocked = true;
+  }
+
+  /** Waits for 'drain' when the stream asked for it (or rejects on a stream error, e.g. EPIPE). */
+  private relieve(): Promise<void> {
+    if (!this.blocked) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const onDrain = (): void => {
+        this.out.removeListener('error', onError);
+        this.blocked = false;
+        resolve();
+      };
+      const onError = (err?: unknown): void => {
+        this.out.removeListener('drain', onDrain);
+        reject(err instanceof Error ? err : new Error(String(err)));
+      };
+      this.out.once('drain', onDrain);
+      this.out.once('error', onError);
+    });
+  }
+}
+
+/**
+ * What JSON.stringify would serialise for `v`: `toJSON(key)` applied (the key as a string, an
+ * index converted only then), boxed primitives unboxed, BigInt as a decimal string.
+ */
+function prepared(v: unknown, key: string | number): unknown {
+  if (v !== null && typeof v === 'object') {
+    if (typeof (v as { toJSON?: unknown }).toJSON === 'function') v = (v as { toJSON(key: string): unknown }).toJSON(String(key));
+    else if (v instanceof Number || v instanceof String || v instanceof Boolean) v = v.valueOf();
+  }
+  return typeof v === 'bigint' ? v.toString() : v;
+}
+
+/** `renderJson`'s document, streamed to `out` (process.stdout by default). */
+export async function writeJsonStream(doc: unknown, out: JsonSink = process.stdout, plainNames?: ReadonlySet<string>): Promise<void> {
+  await new JsonStreamWriter(out, plainNames).document(doc);
+}
