@@ -99,7 +99,7 @@ export class JsonStreamWriter {
       case 'string':
         return this.string(v);
       case 'number':
-        return this.ascii(Number.isFinite(v) ? String(v) : 'null');
+        return this.number(v);
       case 'boolean':
         return this.ascii(v ? 'true' : 'false');
       case 'bigint':
@@ -144,6 +144,7 @@ export class JsonStreamWriter {
    */
   private string(s: string): void {
     const n = s.length;
+    if (n <= SHORT) return this.shortString(s);
     if (n * 3 > SCRATCH_BYTES) return this.text(JSON.stringify(s));
     const src = this.scratch;
     const len = src.write(s, 0, 'utf8');
@@ -179,6 +180,51 @@ export class JsonStreamWriter {
       }
     }
     c[p++] = 0x22;
+    this.pos = p;
+  }
+
+  /** A short string (keys, type names): char by char, no native call; non-ASCII is left to JSON.stringify. */
+  private shortString(s: string): void {
+    const n = s.length;
+    this.room(n * 6 + 2);
+    const c = this.chunk;
+    const start = this.pos;
+    let p = start;
+    c[p++] = 0x22;
+    for (let i = 0; i < n; i++) {
+      const ch = s.charCodeAt(i);
+      if (ch >= 0x20 && ch < 0x80 && ch !== 0x22 && ch !== 0x5c) c[p++] = ch;
+      else {
+        this.pos = start;
+        return this.text(JSON.stringify(s));
+      }
+    }
+    c[p++] = 0x22;
+    this.pos = p;
+  }
+
+  /** A number as JSON writes it; int32 values (sizes, offsets) digit by digit, no string made. */
+  private number(v: number): void {
+    if ((v | 0) !== v) return this.ascii(Number.isFinite(v) ? String(v) : 'null');
+    this.room(11);
+    const c = this.chunk;
+    let p = this.pos;
+    let n = v;
+    if (n < 0) {
+      c[p++] = 0x2d;
+      n = -n; // -2^31 negates to 2^31: still exact as a double
+    }
+    const start = p;
+    do {
+      c[p++] = 0x30 + (n % 10);
+      n = Math.floor(n / 10);
+    } while (n > 0);
+    // Digits came out least significant first.
+    for (let i = start, j = p - 1; i < j; i++, j--) {
+      const t = c[i] as number;
+      c[i] = c[j] as number;
+      c[j] = t;
+    }
     this.pos = p;
   }
 
@@ -230,8 +276,10 @@ export class JsonStreamWriter {
 
   private bytes(b: Buffer): void {
     this.room(b.length);
-    this.chunk.set(b, this.pos);
-    this.pos += b.length;
+    const c = this.chunk;
+    let p = this.pos;
+    for (let i = 0; i < b.length; i++) c[p++] = b[i] as number;
+    this.pos = p;
   }
 
   /** The bytes before a member's value (an object at `depth`, member at depth + 1). */

@@ -5,7 +5,7 @@
  * reports failure as a sentinel instead of throwing, so the item parser can decide what a bad
  * byte means (torn tail, corruption, wrong key).
  */
-import { isUtf8 } from 'node:buffer';
+import { isAscii, isUtf8 } from 'node:buffer';
 
 /** Returned by the 32-bit varint reader when the bytes are truncated, too long or negative. */
 export const VARINT_BAD = -1;
@@ -61,6 +61,9 @@ export function readVarint64(buf: Uint8Array, pos: { at: number }, end: number):
 
 export type TextEncoding = 'utf-8' | 'modified-utf-8';
 
+/** Above this length the native (SIMD) ASCII check beats a JS byte loop, view included. */
+const NATIVE_ASCII_MIN = 48;
+
 export interface DecodedText {
   text: string;
   encoding: TextEncoding;
@@ -81,10 +84,13 @@ export function decodeText(bytes: Uint8Array): DecodedText | undefined {
  */
 export function decodeTextAt(buf: Buffer, start: number, end: number, latin1?: string): DecodedText | undefined {
   let ascii = true;
-  for (let i = start; i < end; i++) {
-    if ((buf[i] as number) >= 0x80) {
-      ascii = false;
-      break;
+  if (end - start > NATIVE_ASCII_MIN) ascii = isAscii(buf.subarray(start, end));
+  else {
+    for (let i = start; i < end; i++) {
+      if ((buf[i] as number) >= 0x80) {
+        ascii = false;
+        break;
+      }
     }
   }
   if (ascii) return { text: latin1 === undefined ? buf.toString('latin1', start, end) : latin1.slice(start, end), encoding: 'utf-8' };

@@ -8,7 +8,6 @@ import { readFileSync, statSync } from 'node:fs';
 import { basename } from 'node:path';
 import { InputError, isSyncdocError } from '../errors.js';
 import type { Finding } from '../findings.js';
-import { openSnapshot } from '../snapshot/open.js';
 import { readMmkvFiles, readMmkvInstance, type MmkvDecodeOptions, type MmkvInstance } from './mmkv.js';
 
 export interface MmkvInputResult {
@@ -28,6 +27,9 @@ export async function readMmkvInput(input: string, opts: MmkvDecodeOptions): Pro
     const dataPath = input.endsWith('.crc') ? input.slice(0, -'.crc'.length) : input;
     return { mode: 'file', instances: [readMmkvFiles(dataPath, { store: dataPath, ...opts })], findings: [] };
   }
+  // Loaded only for folders and archives: it pulls in the tar and zip readers, which a single
+  // file never needs (start-up time is part of every `syncdoc mmkv <file>` run).
+  const { openSnapshot } = await import('../snapshot/open.js');
   const snapshot = await openSnapshot(input).catch((err: unknown) => {
     if (isSyncdocError(err) && err.code === 'E_NO_STORES') {
       throw new InputError('no MMKV instance found', { code: 'E_MMKV_NONE', subject: input, hint: 'an instance is a data file plus <name>.crc; pass the data file itself to read one that is damaged' });

@@ -267,7 +267,9 @@ export function readMmkvInstance(data: Uint8Array, crcFile: Uint8Array | undefin
       deleted.add(k);
     } else live.set(k, i);
   }
-  const liveIdx = [...live.values()].sort((a, b) => a - b);
+  // Live items in file order: marked, then scanned (no 200k-element comparator sort).
+  const isLive = new Uint8Array(parsed.items.length);
+  for (const i of live.values()) isLive[i] = 1;
   const keyCache = new Map<string, DisplayKey>();
   const displayKey = (i: number): DisplayKey => {
     const k = rawKeys[i] as string;
@@ -295,7 +297,8 @@ export function readMmkvInstance(data: Uint8Array, crcFile: Uint8Array | undefin
   const overrides = new Map(Object.entries(opts.as ?? {}));
   const nowSec = opts.nowMs === undefined ? undefined : Math.floor(opts.nowMs / 1000);
   const expired: string[] = [];
-  for (const i of liveIdx) {
+  for (let i = 0; i < isLive.length; i++) {
+    if (isLive[i] === 0) continue;
     const it = parsed.items[i] as RawItem;
     const dk = displayKey(i);
     // Offsets, not views: this loop runs once per live key (hundreds of thousands in big stores).

@@ -44,8 +44,16 @@ export interface DecodedJsonValue {
   problems: ValueProblem[];
 }
 
-/** A Zustand envelope, a redux-persist root, or an array of objects somewhere inside. */
-const WORTH_PARSING = /"state"|"_persist"|\[\s*\{/;
+/** An array of objects somewhere inside (with the envelopes' keys: see worthParsing). */
+const ARRAY_OF_OBJECTS = /\[\s*\{/;
+
+/**
+ * A Zustand envelope, a redux-persist root, or an array of objects somewhere inside. Literal
+ * searches first: on a store of 200k JSON values they are cheaper than one regex alternation.
+ */
+function worthParsing(text: string): boolean {
+  return text.includes('"state"') || text.includes('"_persist"') || (text.includes('[') && ARRAY_OF_OBJECTS.test(text));
+}
 
 /** Fields that identify a record, in order of preference. */
 const ID_FIELDS = ['id', '_id', 'uuid', 'opId', 'clientId'] as const;
@@ -62,7 +70,7 @@ export function decodeJsonString(key: string, text: string): DecodedJsonValue | 
   if (first !== '{' && first !== '[') return undefined;
   // Only envelopes and arrays of objects are worth a parse: plain JSON without `[{` cannot hold a
   // collection, and parsing every small JSON value of a 200k-key store is most of its decode time.
-  if (!WORTH_PARSING.test(text)) return undefined;
+  if (!worthParsing(text)) return undefined;
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
