@@ -26,7 +26,7 @@ function history(writes: WriteRecord[], events: HistoryEvent[], end: Partial<His
     replicaKinds: { server: 'server', phone: 'device', tablet: 'device', web: 'web' },
     writers: WRITERS, writes, events,
     end: { t: 5000, quiesced: true, healAt: 4000, outboxes: { phone: 0, tablet: 0 }, deadLetters: { phone: 0, tablet: 0 }, ...end },
-    conflicts: 0, steps: 0,
+    conflicts: 0, steps: 0, stale: 0,
   };
 }
 

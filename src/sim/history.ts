@@ -68,8 +68,11 @@ export interface History {
   end: RunEnd;
   /** Counted by the algorithm (vector-clock conflicts). */
   conflicts: number;
-  /** Number of simulated events the engine processed (for the benchmark). */
+  /** Number of events the engine popped from its queue (for the benchmark). */
   steps: number;
+  /** Of those, stale timers that did nothing (a timeout whose request was answered, a timer from
+   * before a crash): not simulation work, so the benchmark leaves them out of its event count. */
+  stale: number;
 }
 
 /** w2 happens after w1: w2's writer knew w1 when writing (clock lookup; transitive by construction). */

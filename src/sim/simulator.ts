@@ -24,6 +24,7 @@ const BACKOFF_BASE_MS = 100;
 const BACKOFF_CAP_MS = 5_000;
 const NO_OPS: OutboxEntry[] = [];
 const NO_CHANGES: Array<{ key: string; rec: Rec }> = [];
+const NO_CELLS: Rec['cells'] = Object.freeze({});
 
 /** Hard cap on processed events, whatever the scenario says. */
 const MAX_STEPS = 20_000_000;
@@ -156,14 +157,18 @@ export function simulate(scenario: Scenario, variant: AlgorithmVariant, seed: bi
     events.push(ev);
   };
   const diff = (at: Node, key: string, prev: Rec | undefined, next: Rec): void => {
-    const pc = prev?.cells ?? {};
-    for (const f of Object.keys(next.cells)) {
-      const from = pc[f]?.w ?? -1;
-      const to = next.cells[f]!.w;
-      if (from !== to) push({ t: now, e: 'set', at: at.id, key, f, from, to });
-    }
-    for (const f of Object.keys(pc)) {
-      if (!(f in next.cells)) push({ t: now, e: 'set', at: at.id, key, f, from: pc[f]!.w, to: -1 });
+    const pc = prev === undefined ? NO_CELLS : prev.cells;
+    const nc = next.cells;
+    // records are immutable: an algorithm that kept the cells object changed no cell
+    if (pc !== nc) {
+      for (const f of Object.keys(nc)) {
+        const from = pc[f]?.w ?? -1;
+        const to = nc[f]!.w;
+        if (from !== to) push({ t: now, e: 'set', at: at.id, key, f, from, to });
+      }
+      for (const f of Object.keys(pc)) {
+        if (!(f in nc)) push({ t: now, e: 'set', at: at.id, key, f, from: pc[f]!.w, to: -1 });
+      }
     }
     const fromEx = prev?.ex.w ?? -1;
     if (fromEx !== next.ex.w) push({ t: now, e: 'set', at: at.id, key, f: EXISTS, from: fromEx, to: next.ex.w });
@@ -417,15 +422,21 @@ export function simulate(scenario: Scenario, variant: AlgorithmVariant, seed: bi
       if (node.outbox.length === 0) inf.kind = 'pull';
     }
     if (inf.kind === 'push') {
-      inf.ops = node.outbox.slice(0, BATCH);
-      const perKey = new Map<string, number>();
-      const sent: SentOp[] = inf.ops.map((op) => {
+      const ops = (inf.ops = node.outbox.slice(0, BATCH));
+      // per-key counts only matter when the batch holds more than one op (the common case is one)
+      const perKey = ops.length > 1 ? new Map<string, number>() : null;
+      const sent: SentOp[] = new Array<SentOp>(ops.length);
+      for (let i = 0; i < ops.length; i++) {
+        const op = ops[i]!;
         op.sends++;
-        const earlier = perKey.get(op.key) ?? 0;
-        perKey.set(op.key, earlier + 1);
+        let earlier = 0;
+        if (perKey !== null) {
+          earlier = perKey.get(op.key) ?? 0;
+          perKey.set(op.key, earlier + 1);
+        }
         const p = alg.prepareOp(node.ctx, node.store.get(op.key), op, earlier);
-        return { key: op.key, kind: op.kind, write: op.write, idempotencyKey: op.idempotencyKey, origin: op.origin, p };
-      });
+        sent[i] = { key: op.key, kind: op.kind, write: op.write, idempotencyKey: op.idempotencyKey, origin: op.origin, p };
+      }
       send(node, server, 'push', inf.req, sent, 0, sent.length);
     } else if (inf.kind === 'pull') {
       send(node, server, 'pull', inf.req, null, node.cursor, 0);
@@ -433,6 +444,21 @@ export function simulate(scenario: Scenario, variant: AlgorithmVariant, seed: bi
       send(node, server, 'web', inf.req, inf.web!, 0, 1);
     }
     queue.push(now + timeoutMs, { k: 3, node: node.idx, req: inf.req, epoch: node.epoch });
+  };
+  /**
+   * Drops the acknowledged batch from the outbox. The batch was sliced from the outbox head and
+   * only appends happen until its ack, so it is normally still the head: cut it off in place
+   * instead of building a Set and filtering; anything else falls back to the general filter.
+   */
+  const removeAcked = (node: Node, acked: readonly OutboxEntry[]): void => {
+    const box = node.outbox;
+    let head = acked.length <= box.length;
+    for (let i = 0; head && i < acked.length; i++) head = box[i] === acked[i];
+    if (head) box.splice(0, acked.length);
+    else {
+      const done = new Set(acked);
+      node.outbox = box.filter((op) => !done.has(op));
+    }
   };
   const finishCycle = (node: Node): void => {
     node.busy = false;
@@ -443,20 +469,21 @@ export function simulate(scenario: Scenario, variant: AlgorithmVariant, seed: bi
     if (inf === null || inf.req !== msg.req) return; // a late or duplicated answer: ignored
     if (msg.kind === 'push-ack') {
       const results = msg.data as PushResult[];
-      const done = new Set(inf.ops);
-      node.outbox = node.outbox.filter((op) => !done.has(op));
-      inf.ops.forEach((op, i) => {
+      const acked = inf.ops;
+      removeAcked(node, acked);
+      for (let i = 0; i < acked.length; i++) {
+        const op = acked[i]!;
         const r = results[i]!;
         const status: ApplyStatus = r.status === 'duplicate' ? 'applied' : r.status;
         if (status === 'conflict') push({ t: now, e: 'dropped-op', at: node.id, w: op.write, status });
-        if (alg.onAck === undefined) return;
+        if (alg.onAck === undefined) continue;
         const local = node.store.get(op.key);
         const next = alg.onAck(node.ctx, local, op, status, r.rec);
         if (next !== undefined && next !== local) {
           diff(node, op.key, local, next);
           node.store.set(op.key, next);
         }
-      });
+      }
       inf.req = ++reqSeq;
       inf.kind = 'pull';
       inf.attempts = 0;
@@ -471,7 +498,8 @@ export function simulate(scenario: Scenario, variant: AlgorithmVariant, seed: bi
         diff(node, key, local, next);
         node.store.set(key, next);
         // the device now holds a state including these writes: it knows them (and what they knew)
-        for (const f of Object.keys(next.cells)) if (remote.cells[f]?.w === next.cells[f]!.w) learn(node, next.cells[f]!.w);
+        const nc = next.cells;
+        for (const f of Object.keys(nc)) if (remote.cells[f]?.w === nc[f]!.w) learn(node, nc[f]!.w);
         if (remote.ex.w === next.ex.w) learn(node, next.ex.w);
       }
       node.cursor = cursor;
@@ -518,6 +546,8 @@ export function simulate(scenario: Scenario, variant: AlgorithmVariant, seed: bi
   queue.push(healAt, { k: 7 });
 
   let steps = 0;
+  // popped events that found nothing to do (stale timers): the benchmark does not count them
+  let stale = 0;
   let quiet = false;
   while (queue.size > 0 && steps < MAX_STEPS) {
     const t = queue.peekTime();
@@ -536,7 +566,10 @@ export function simulate(scenario: Scenario, variant: AlgorithmVariant, seed: bi
       }
       case 1: {
         const node = nodes[ev.node]!;
-        if (ev.epoch !== node.epoch || !node.up) break;
+        if (ev.epoch !== node.epoch || !node.up) {
+          stale++;
+          break;
+        }
         if (!node.busy && !isOffline(node)) startCycle(node);
         scheduleTick(node, scenario.syncIntervalMs);
         break;
@@ -561,7 +594,10 @@ export function simulate(scenario: Scenario, variant: AlgorithmVariant, seed: bi
       case 3: {
         const node = nodes[ev.node]!;
         const inf = node.inflight;
-        if (ev.epoch !== node.epoch || inf === null || inf.req !== ev.req) break;
+        if (ev.epoch !== node.epoch || inf === null || inf.req !== ev.req) {
+          stale++; // the request was answered (or the node crashed) before its timeout fired
+          break;
+        }
         inf.attempts++;
         push({ t: now, e: 'timeout', at: node.id, req: ev.req });
         queue.push(now + backoff(node, inf.attempts), { k: 4, node: node.idx, req: ev.req, epoch: node.epoch });
@@ -570,7 +606,10 @@ export function simulate(scenario: Scenario, variant: AlgorithmVariant, seed: bi
       case 4: {
         const node = nodes[ev.node]!;
         const inf = node.inflight;
-        if (ev.epoch !== node.epoch || inf === null || inf.req !== ev.req) break;
+        if (ev.epoch !== node.epoch || inf === null || inf.req !== ev.req) {
+          stale++;
+          break;
+        }
         if (node.kind === 'device' && isOffline(node)) {
           finishCycle(node); // the next tick starts over once the device is back online
           break;
@@ -583,7 +622,10 @@ export function simulate(scenario: Scenario, variant: AlgorithmVariant, seed: bi
       }
       case 5: {
         const node = nodes[ev.node]!;
-        if (!node.up || !faultsOn) break;
+        if (!node.up || !faultsOn) {
+          stale++;
+          break;
+        }
         // memory is lost (in-flight requests, timers, algorithm state); store and outbox are kept
         node.up = false;
         node.epoch++;
@@ -596,6 +638,7 @@ export function simulate(scenario: Scenario, variant: AlgorithmVariant, seed: bi
       case 6: {
         const node = nodes[ev.node]!;
         if (!node.up && ev.epoch === node.epoch) restart(node);
+        else stale++;
         break;
       }
       case 7: {
@@ -631,5 +674,6 @@ export function simulate(scenario: Scenario, variant: AlgorithmVariant, seed: bi
     end: { t: now, quiesced: quiet, healAt, outboxes, deadLetters },
     conflicts,
     steps,
+    stale,
   };
 }
