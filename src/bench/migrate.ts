@@ -20,8 +20,20 @@ function rate(rows: number, ms: number): string {
  * The ceiling: read the legacy rows and insert them, unchanged but for column names, with one
  * prepared statement, into the same unified table with the same write settings as migrate's apply.
  */
-function rawCopy(legacy: string, out: string): number {
+/** Wall and CPU (user + system, worker threads included) milliseconds of one timed step. */
+interface Timing {
+  ms: number;
+  cpuMs: number;
+}
+
+function cpuMsSince(start: NodeJS.CpuUsage): number {
+  const u = process.cpuUsage(start);
+  return (u.user + u.system) / 1000;
+}
+
+function rawCopy(legacy: string, out: string): Timing {
   const start = performance.now();
+  const cpu = process.cpuUsage();
   const src = new Database(legacy, { readonly: true });
   const dst = new Database(out);
   dst.pragma('journal_mode = OFF');
@@ -41,7 +53,7 @@ function rawCopy(legacy: string, out: string): number {
   src.close();
   dst.close();
   void n;
-  return performance.now() - start;
+  return { ms: performance.now() - start, cpuMs: cpuMsSince(cpu) };
 }
 
 export async function run(): Promise<void> {
@@ -56,16 +68,34 @@ export async function run(): Promise<void> {
   // the ceiling runs before and after the migration (the machine's load drifts); the faster counts
   const before = rawCopy(join(snap, 'SQLite', 'mindtrack.db'), join(dir, 'raw-1.db'));
   t = performance.now();
-  const report = await migrateSnapshot({ snapshot: snap, out: join(dir, 'unified.db'), profile: 'auto', conflict: 'lww', dryRun: false, force: false });
-  const migrateMs = performance.now() - t;
+  const cpu = process.cpuUsage();
+  const phases: string[] = [];
+  let phaseStart = { at: performance.now(), cpu: process.cpuUsage(), name: 'open' };
+  const endPhase = (next: string): void => {
+    phases.push(`${phaseStart.name} ${Math.round(performance.now() - phaseStart.at)} ms (${Math.round(cpuMsSince(phaseStart.cpu))} ms cpu)`);
+    phaseStart = { at: performance.now(), cpu: process.cpuUsage(), name: next };
+  };
+  const report = await migrateSnapshot({
+    snapshot: snap,
+    out: join(dir, 'unified.db'),
+    profile: 'auto',
+    conflict: 'lww',
+    dryRun: false,
+    force: false,
+    hooks: { onPhase: endPhase },
+  });
+  endPhase('');
+  const migrate: Timing = { ms: performance.now() - t, cpuMs: cpuMsSince(cpu) };
   const after = rawCopy(join(snap, 'SQLite', 'mindtrack.db'), join(dir, 'raw-2.db'));
-  const ceilingMs = Math.min(before, after);
-  say(`ceiling runs: ${Math.round(before)} ms before, ${Math.round(after)} ms after the migration\n`);
+  const ceiling = before.ms <= after.ms ? before : after;
+  say(`ceiling runs: ${Math.round(before.ms)} ms before, ${Math.round(after.ms)} ms after the migration\n`);
   const migrated = report.collections.reduce((n, c) => n + c.migrated, 0);
-  say(`ceiling  raw prepared inserts: ${rows.toLocaleString('en-US')} rows in ${Math.round(ceilingMs)} ms = ${rate(rows, ceilingMs)}\n`);
+  say(`ceiling  raw prepared inserts: ${rows.toLocaleString('en-US')} rows in ${Math.round(ceiling.ms)} ms (${Math.round(ceiling.cpuMs)} ms cpu) = ${rate(rows, ceiling.ms)}\n`);
   say(
-    `migrate  plan+apply+verify+publish: ${migrated.toLocaleString('en-US')} rows in ${Math.round(migrateMs)} ms = ${rate(rows, migrateMs)}\n`,
+    `migrate  plan+apply+verify+publish: ${migrated.toLocaleString('en-US')} rows in ${Math.round(migrate.ms)} ms (${Math.round(migrate.cpuMs)} ms cpu) = ${rate(rows, migrate.ms)}\n`,
   );
-  say(`ratio    ${(ceilingMs / migrateMs).toFixed(2)}x of the ceiling (goal >= 0.80x)\n`);
+  say(`         phases: ${phases.join(', ')}\n`);
+  say(`ratio    ${(ceiling.ms / migrate.ms).toFixed(2)}x of the ceiling by wall time, ${(ceiling.cpuMs / migrate.cpuMs).toFixed(2)}x by cpu time (goal >= 0.80x)\n`);
+  say(`peak RSS of this process: ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB\n`);
 }
 

@@ -156,7 +156,7 @@ export async function run(): Promise<void> {
   const shaBoth = shaA && shaB ? { wallS: shaA.wallS + shaB.wallS, cpuS: shaA.cpuS + shaB.cpuS } : null;
   if (shaBoth) line('sqlite3 .sha3sum of a, then of b', shaBoth, 2 * ROWS);
   line(`syncdoc verify a b (${verdict})`, verify, 2 * ROWS, shaBoth ?? undefined);
-  line('  of which: private copies of a and b (+sha256)', openT, 2 * ROWS);
+  line('  of which: private copies of a and b', openT, 2 * ROWS);
   process.stdout.write(`peak RSS of this process (scans and verify; the database was generated in a child): ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB\n`);
 }
 

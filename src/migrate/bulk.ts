@@ -49,29 +49,38 @@ export interface BulkExclusion {
 
 const TIME = /(_at|At)$/;
 
-/** A qualifying condition + expression for one source column of a given target kind, or null when it cannot be bulk-copied. */
+/**
+ * A qualifying condition + expression for one source column of a given target kind, or null when
+ * it cannot be bulk-copied. Each condition calls `typeof` once (a CASE on the storage class): the
+ * condition runs on every row of a million-row table, and the plain `x IS NULL OR (typeof(x) IN …
+ * AND …)` form measured about 15% slower for the same truth table.
+ */
 function columnRule(col: string, kind: ColumnKind | 'time' | 'id' | 'optional-text' | 'null'): { cond: string; expr: string } | null {
   const c = quoteIdent(col);
-  const integral = `(typeof(${c}) IN ('integer', 'real') AND ${c} = CAST(${c} AS INTEGER))`;
+  const t = `typeof(${c})`;
+  const inMsRange = `${c} >= 100000000000 AND ${c} < 100000000000000`;
   switch (kind) {
     case 'id':
-      return { cond: `typeof(${c}) = 'text' AND ${c} <> ''`, expr: c };
+      return { cond: `${t} = 'text' AND ${c} <> ''`, expr: c };
     case 'optional-text':
-      return { cond: `(${c} IS NULL OR (typeof(${c}) = 'text' AND ${c} <> ''))`, expr: c };
+      return { cond: `CASE ${t} WHEN 'null' THEN 1 WHEN 'text' THEN ${c} <> '' ELSE 0 END`, expr: c };
     case 'null':
       return { cond: `${c} IS NULL`, expr: 'NULL' };
     case 'time':
-      return { cond: `(${c} IS NULL OR (${integral} AND ${c} >= 100000000000 AND ${c} < 100000000000000))`, expr: `CAST(${c} AS INTEGER)` };
+      return {
+        cond: `CASE ${t} WHEN 'integer' THEN ${inMsRange} WHEN 'null' THEN 1 WHEN 'real' THEN ${c} = CAST(${c} AS INTEGER) AND ${inMsRange} ELSE 0 END`,
+        expr: `CAST(${c} AS INTEGER)`,
+      };
     case 'text':
-      return { cond: `(${c} IS NULL OR typeof(${c}) = 'text')`, expr: c };
+      return { cond: `${t} IN ('text', 'null')`, expr: c };
     case 'integer':
-      return { cond: `(${c} IS NULL OR ${integral})`, expr: `CAST(${c} AS INTEGER)` };
+      return { cond: `CASE ${t} WHEN 'integer' THEN 1 WHEN 'null' THEN 1 WHEN 'real' THEN ${c} = CAST(${c} AS INTEGER) ELSE 0 END`, expr: `CAST(${c} AS INTEGER)` };
     case 'real':
-      return { cond: `(${c} IS NULL OR typeof(${c}) IN ('integer', 'real'))`, expr: c };
+      return { cond: `${t} IN ('integer', 'real', 'null')`, expr: c };
     case 'boolean':
-      return { cond: `(${c} IS NULL OR (typeof(${c}) IN ('integer', 'real') AND ${c} IN (0, 1)))`, expr: `CAST(${c} AS INTEGER)` };
+      return { cond: `CASE ${t} WHEN 'null' THEN 1 WHEN 'integer' THEN ${c} IN (0, 1) WHEN 'real' THEN ${c} IN (0, 1) ELSE 0 END`, expr: `CAST(${c} AS INTEGER)` };
     case 'json':
-      return { cond: `(${c} IS NULL OR (typeof(${c}) = 'text' AND json_valid(${c})))`, expr: c };
+      return { cond: `CASE ${t} WHEN 'null' THEN 1 WHEN 'text' THEN json_valid(${c}) ELSE 0 END`, expr: c };
   }
 }
 
@@ -132,14 +141,22 @@ export function planBulkCopy(
   conds.push(`${status} IN (${m.status.synced.map((s) => `'${s.replace(/'/g, "''")}'`).join(', ')})`);
   const t = quoteIdent(spec.table);
   const idCol = quoteIdent(m.id);
+  // Ids and server ids held by more than one row are merged by the general path. They are found
+  // by one grouping query up front and joined to the exclusion lists: as a `NOT IN (SELECT … GROUP
+  // BY …)` inside the per-row condition they cost more than twice as much. Only text values can
+  // qualify anyway (the type conditions above), so only those are listed.
+  const duplicates = (col: string): string[] =>
+    (db.prepare(`SELECT ${col} AS v FROM ${t} WHERE typeof(${col}) = 'text' GROUP BY ${col} HAVING count(*) > 1`).raw().all() as string[][]).map((r) => r[0]!);
   conds.push(`${idCol} NOT IN (SELECT value FROM json_each(?))`);
-  if (!idIsKey) conds.push(`${idCol} NOT IN (SELECT ${idCol} FROM ${t} GROUP BY ${idCol} HAVING count(*) > 1)`);
-  const params = [JSON.stringify([...exclusion.ids].sort())];
+  const ids = new Set(exclusion.ids);
+  if (!idIsKey) for (const d of duplicates(idCol)) ids.add(d);
+  const params = [JSON.stringify([...ids].sort())];
   if (serverId !== 'NULL') {
     const sid = quoteIdent(m.serverId!);
     conds.push(`(${sid} IS NULL OR ${sid} NOT IN (SELECT value FROM json_each(?)))`);
-    conds.push(`(${sid} IS NULL OR ${sid} NOT IN (SELECT ${sid} FROM ${t} WHERE ${sid} IS NOT NULL GROUP BY ${sid} HAVING count(*) > 1))`);
-    params.push(JSON.stringify([...exclusion.serverIds].sort()));
+    const serverIds = new Set(exclusion.serverIds);
+    for (const d of duplicates(sid)) serverIds.add(d);
+    params.push(JSON.stringify([...serverIds].sort()));
   }
   const condition = conds.map((c) => `(${c})`).join(' AND ');
   // totals over the whole table (a plain scan); the general path's share is subtracted by the caller

@@ -111,12 +111,26 @@ export function encoderOf(layout: CollectionLayout): ContentEncoder {
       return canonicalRecord({ id: clientId, fields }, RULES);
     };
   } else {
-    const row = compileRowEncoder(layout.specs, RULES);
+    const row = rowEncoderOf(layout)!;
     enc = (clientId, c) => row([clientId, ...c]);
   }
   encoders.set(layout.collection, enc);
   return enc;
 }
+
+/**
+ * The row encoder of a layout with its own table, reading `[client_id, ...content]` directly (the
+ * shape of a `contentSelect` row or of the bulk checksum function's arguments); undefined for the
+ * generic `records` layout. Same text as `encoderOf(layout)(row[0], row.slice(1))`.
+ */
+export function rowEncoderOf(layout: CollectionLayout): ((row: readonly unknown[]) => string) | undefined {
+  if (layout.generic) return undefined;
+  let enc = rowEncoders.get(layout.collection);
+  if (enc === undefined) rowEncoders.set(layout.collection, (enc = compileRowEncoder(layout.specs, RULES)));
+  return enc;
+}
+
+const rowEncoders = new Map<string, (row: readonly unknown[]) => string>();
 
 /** The content values of a final record (see `CollectionLayout.contentColumns`). */
 export function contentValues(layout: CollectionLayout, r: FinalRecord): unknown[] {

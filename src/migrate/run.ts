@@ -9,7 +9,7 @@ import { resolve } from 'node:path';
 import { ExitCode, SyncdocError, UsageError } from '../errors.js';
 import { createRecordHasher } from '../integrity/index.js';
 import { openSnapshot } from '../snapshot/open.js';
-import { applyPlan, checkOutput, type ApplyHooks } from './apply.js';
+import { applyPlan, checkOutputConcurrent, type ApplyHooks } from './apply.js';
 import { loadLegacy } from './load.js';
 import { planMigration } from './plan.js';
 import { publish, removeStaleTemps, tempPathFor } from './publish.js';
@@ -64,7 +64,7 @@ export async function migrateSnapshot(opts: MigrateOptions): Promise<MigrationRe
       opts.hooks?.onPhase?.('apply');
       const digests = applyPlan(plan, temp, hasher, opts.hooks);
       opts.hooks?.onPhase?.('verify');
-      const check = checkOutput(temp, hasher, digests);
+      const check = await checkOutputConcurrent(temp, hasher, digests);
       if (!check.ok) {
         throw new SyncdocError(ExitCode.problems, `verification failed: digests differ for ${check.mismatched.join(', ') || '(no migration_log)'}`, {
           code: 'E_MIGRATE_VERIFY',
