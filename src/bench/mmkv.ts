@@ -17,6 +17,8 @@ import { makeTempDir } from '../snapshot/temp.js';
 const KEYS = 200_000;
 const TARGET_BYTES = 32 * 1024 * 1024;
 const RUNS = 3;
+/** Whole-process runs, interleaved (bare, syncdoc, bare, …) so both see the same machine load. */
+const PROCESS_RUNS = 5;
 
 function varint(n: number): number[] {
   const out: number[] = [];
@@ -233,7 +235,7 @@ export async function run(): Promise<void> {
   if (first.status !== 0) throw new Error(`syncdoc mmkv exited ${first.status}: ${String(first.stderr)}`);
   const out = statSync(outFile).size;
   wallMs([bare, file]);
-  for (let i = 0; i < RUNS; i++) {
+  for (let i = 0; i < PROCESS_RUNS; i++) {
     const b = wallMs([bare, file]);
     const c = wallMs([bin, 'mmkv', file, '--json']);
     if (c.status !== 0) throw new Error(`syncdoc mmkv exited ${c.status}`);
@@ -246,11 +248,15 @@ export async function run(): Promise<void> {
   }
   const ratio = median(cli) / median(base);
   process.stdout.write(
-    `whole process (wall, median of ${RUNS}): syncdoc mmkv --json ${median(cli).toFixed(0)} ms (${(out / 1024 / 1024).toFixed(0)} MiB of JSON) vs bare Node decode into a Map ${median(base).toFixed(0)} ms\n` +
-      `ratio: ${ratio.toFixed(2)}× (goal ≤ 1.5×: ${ratio <= 1.5 ? 'met' : 'not met'})\n`,
+    `whole process (wall, median of ${PROCESS_RUNS}, side by side): syncdoc mmkv --json ${median(cli).toFixed(0)} ms (${(mb / (median(cli) / 1000)).toFixed(0)} MB/s in, ${(out / 1024 / 1024).toFixed(0)} MiB of JSON out) vs bare Node decode into a Map ${median(base).toFixed(0)} ms (${(mb / (median(base) / 1000)).toFixed(0)} MB/s)\n` +
+      `ratio (wall): ${ratio.toFixed(2)}× (goal ≤ 1.5×: ${ratio <= 1.5 ? 'met' : 'not met'}); best runs ${Math.min(...cli).toFixed(0)} vs ${Math.min(...base).toFixed(0)} ms = ${(Math.min(...cli) / Math.min(...base)).toFixed(2)}×\n`,
   );
   if (cliCpu.length > 0) {
     // CPU time is steadier than wall time on a shared machine; printed beside it, not instead.
-    process.stdout.write(`whole process (CPU user+sys): ${median(cliCpu)} ms vs ${median(baseCpu)} ms, ratio ${(median(cliCpu) / median(baseCpu)).toFixed(2)}×\n`);
+    const cpuRatio = median(cliCpu) / median(baseCpu);
+    process.stdout.write(
+      `whole process (CPU user+sys, median): ${median(cliCpu)} ms vs ${median(baseCpu)} ms, ratio ${cpuRatio.toFixed(2)}× (goal ≤ 1.5×: ${cpuRatio <= 1.5 ? 'met' : 'not met'}); ` +
+        `least CPU ${Math.min(...cliCpu)} vs ${Math.min(...baseCpu)} ms = ${(Math.min(...cliCpu) / Math.min(...baseCpu)).toFixed(2)}×\n`,
+    );
   }
 }

@@ -7,6 +7,7 @@
  */
 
 const CHUNK_BYTES = 1 << 20;
+const FIRST_CHUNK_BYTES = 1 << 14;
 /** Strings up to a third of this (UTF-8 worst case) are escaped through the scratch buffer. */
 const SCRATCH_BYTES = 1 << 17;
 /** Strings up to this length are copied char by char: cheaper than a native write call. */
@@ -14,22 +15,29 @@ const SHORT = 32;
 /** The skeleton walk (see `walk`) stops at this depth or at arrays this long. */
 const MAX_ASYNC_DEPTH = 4;
 const LONG_ARRAY = 64;
+/** Chunks written but not yet released before the walk yields to let callbacks run. */
+const MAX_IN_FLIGHT = 4;
 /** JSON's two-char escapes for the ASCII controls that have one; the rest are \u00xx. */
 const SHORT_ESCAPES: Record<number, number> = { 0x08: 0x62, 0x09: 0x74, 0x0a: 0x6e, 0x0c: 0x66, 0x0d: 0x72 };
 const HEX_DIGITS = '0123456789abcdef';
 
 /** The minimal Writable surface used (process.stdout, a file stream, a test sink). */
 export interface JsonSink {
-  write(chunk: Uint8Array): boolean;
+  /** `done` runs once the stream no longer needs `chunk` (as Writable's write callback does). */
+  write(chunk: Uint8Array, done?: (err?: unknown) => void): boolean;
   once(event: 'drain' | 'error', listener: (err?: unknown) => void): unknown;
   removeListener(event: 'drain' | 'error', listener: (err?: unknown) => void): unknown;
 }
 
 export class JsonStreamWriter {
-  private chunk = Buffer.allocUnsafe(CHUNK_BYTES);
-  private readonly scratch = Buffer.allocUnsafe(SCRATCH_BYTES);
+  /** Small documents (most reports) never need a full chunk: the first one is small. */
+  private chunk: Buffer = Buffer.allocUnsafe(FIRST_CHUNK_BYTES);
+  private scratchBuffer: Buffer | undefined;
   private pos = 0;
   private blocked = false;
+  /** Chunks handed to the stream whose write callback has not run yet, and those that have. */
+  private inFlight = 0;
+  private readonly spare: Buffer[] = [];
   /** Per depth: `,` / `\n` + indentation (see separator/closer). */
   private readonly sep: Buffer[] = [];
   private readonly close: Buffer[] = [];
@@ -74,7 +82,8 @@ export class JsonStreamWriter {
         const x = prepared(v[i], i);
         if (short) await this.walk(x, depth + 1);
         else this.value(x, depth + 1);
-        if (this.blocked) await this.relieve();
+        const paused = this.pause();
+        if (paused !== undefined) await paused;
       }
       this.bytes(this.closer(depth));
       return this.ascii(']');
@@ -124,12 +133,20 @@ export class JsonStreamWriter {
     const o = v as Record<string, unknown>;
     let first = true;
     for (const k of Object.keys(o)) {
-      const x = prepared(o[k], k);
+      let x = o[k];
+      // Most members are strings and numbers: skip the call that only objects and BigInts need.
+      if (typeof x === 'string') {
+        this.bytes(this.member(depth, k, first));
+        first = false;
+        if (this.plainNames.has(k)) this.quoted(x);
+        else this.string(x);
+        continue;
+      }
+      x = prepared(x, k);
       if (x === undefined || typeof x === 'function' || typeof x === 'symbol') continue;
       this.bytes(this.member(depth, k, first));
       first = false;
-      if (typeof x === 'string' && this.plainNames.has(k)) this.quoted(x);
-      else this.value(x, depth + 1);
+      this.value(x, depth + 1);
     }
     if (first) return this.ascii('{}');
     this.bytes(this.closer(depth));
@@ -146,7 +163,7 @@ export class JsonStreamWriter {
     const n = s.length;
     if (n <= SHORT) return this.shortString(s);
     if (n * 3 > SCRATCH_BYTES) return this.text(JSON.stringify(s));
-    const src = this.scratch;
+    const src = (this.scratchBuffer ??= Buffer.allocUnsafe(SCRATCH_BYTES));
     const len = src.write(s, 0, 'utf8');
     // Worst case: every byte a 6-byte \u00xx escape.
     this.room(len * 6 + 2);
@@ -275,6 +292,12 @@ export class JsonStreamWriter {
   }
 
   private bytes(b: Buffer): void {
+    if (b.length > CHUNK_BYTES) {
+      // A property name longer than a chunk (inside some decoded value): written on its own.
+      this.flush();
+      this.push(b);
+      return;
+    }
     this.room(b.length);
     const c = this.chunk;
     let p = this.pos;
@@ -310,12 +333,29 @@ export class JsonStreamWriter {
   }
 
   private flush(): void {
-    if (this.pos === 0) return;
-    this.push(this.chunk.subarray(0, this.pos));
-    // The stream may hold the written chunk until it is flushed: never reuse it. A string
-    // longer than a chunk gets a chunk of its own size.
-    this.chunk = Buffer.allocUnsafe(CHUNK_BYTES);
+    if (this.pos === 0) {
+      // Nothing to write, but the caller needs room: the small first chunk makes way.
+      if (this.chunk.length < CHUNK_BYTES) this.chunk = Buffer.allocUnsafe(CHUNK_BYTES);
+      return;
+    }
+    const full = this.chunk;
+    // The stream may hold a chunk until its write callback: only then is it reused. Fresh
+    // memory for every MB of a 120 MB document would cost a page fault per 4 KiB.
+    this.inFlight++;
+    const done = (): void => {
+      this.inFlight--;
+      if (full.length === CHUNK_BYTES) this.spare.push(full);
+    };
+    if (!this.out.write(full.subarray(0, this.pos), done)) this.blocked = true;
+    this.chunk = this.spare.pop() ?? Buffer.allocUnsafe(CHUNK_BYTES);
     this.pos = 0;
+  }
+
+  /** Between elements: wait for 'drain', or let write callbacks return chunks for reuse. */
+  private pause(): Promise<void> | undefined {
+    if (this.blocked) return this.relieve();
+    if (this.inFlight >= MAX_IN_FLIGHT) return new Promise((resolve) => setImmediate(resolve));
+    return undefined;
   }
 
   private push(b: Buffer): void {
