@@ -236,6 +236,11 @@ export function simulate(scenario: Scenario, variant: AlgorithmVariant, seed: bi
   };
 
   // ---- network
+  /** A drop-responses window of `to` is open and its draw says drop (stops at the first drop). */
+  const responseDropped = (to: Node): boolean => {
+    for (const f of dropOf[to.idx]!) if (now >= f.from && now < f.until && faultRng.chance(f.ratio)) return true;
+    return false;
+  };
   const lastDelivery: number[] = new Array<number>(nodes.length * nodes.length).fill(0);
   const send = (from: Node, to: Node, kind: MessageKind, req: number, data: unknown, cursor: number, n: number): void => {
     const id = ++msgSeq;
@@ -244,10 +249,7 @@ export function simulate(scenario: Scenario, variant: AlgorithmVariant, seed: bi
     if (faultsOn) {
       if (separated(from, to)) drop = 'partition';
       else if (isOffline(from) || isOffline(to)) drop = 'offline';
-      else if (
-        (kind === 'push-ack' || kind === 'pull-resp' || kind === 'web-ack') &&
-        dropOf[to.idx]!.some((f) => now >= f.from && now < f.until && faultRng.chance(f.ratio))
-      ) drop = 'lost-ack';
+      else if ((kind === 'push-ack' || kind === 'pull-resp' || kind === 'web-ack') && responseDropped(to)) drop = 'lost-ack';
       else if (netRng.chance(scenario.network.lossRatio)) drop = 'loss';
       else if (netRng.chance(scenario.network.duplicateRatio)) copies = 2;
     }

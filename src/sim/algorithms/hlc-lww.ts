@@ -110,6 +110,8 @@ export const hlcLww: Algorithm = {
     observeRecord(ctx.mem as Mem, remote);
     const r = remote as Rec<Meta>;
     if (local === undefined) return remote;
+    // records are immutable and shared: the same object has the same stamps, nothing can win
+    if (local === remote) return undefined;
     return mergeRec(local as Rec<Meta>, { cells: r.cells, ex: r.ex, st: r.m.st });
   },
   onRestart(ctx, store) {
