@@ -27,19 +27,51 @@ function zipfPrefix(n: number, zipfCenti: number): readonly number[] {
   return prefix;
 }
 
+const KINDS = ['create', 'update', 'delete'] as const;
+
+/**
+ * Every device's op times in one list ordered by (time, device order). Each device's times strictly
+ * increase (gaps ≥ 1), so a merge of the per-device lists gives exactly what a stable sort of all
+ * slots by (time, order) gives, without building and sorting an object per slot.
+ */
+function mergeSlots(devices: readonly string[], times: readonly number[][]): Array<{ at: number; device: string }> {
+  const next = new Array<number>(devices.length).fill(0);
+  let total = 0;
+  for (const ts of times) total += ts.length;
+  const out = new Array<{ at: number; device: string }>(total);
+  for (let n = 0; n < total; n++) {
+    let best = -1;
+    let bestAt = Infinity;
+    for (let d = 0; d < devices.length; d++) {
+      const ts = times[d]!;
+      const i = next[d]!;
+      // strict <: on equal times the earlier device in order wins, as in the sort it replaces
+      if (i < ts.length && ts[i]! < bestAt) {
+        best = d;
+        bestAt = ts[i]!;
+      }
+    }
+    next[best]!++;
+    out[n] = { at: bestAt, device: devices[best]! };
+  }
+  return out;
+}
+
 function generate(scenario: Scenario, g: GeneratorSpec, seed: bigint): OpSpec[] {
   const rng = new Rng(seed, 'workload');
   const devices = g.devices ?? scenario.devices.map((d) => d.id);
   // 1. each device's op times: gaps uniform in [1, 2·mean − 1], so their mean is meanGapMs
-  const slots: Array<{ at: number; device: string; order: number }> = [];
-  devices.forEach((device, order) => {
+  const times: number[][] = devices.map(() => {
+    const ts = new Array<number>(g.opsPerDevice);
+    const maxGap = Math.max(1, 2 * g.meanGapMs - 1);
     let t = 0;
     for (let i = 0; i < g.opsPerDevice; i++) {
-      t += rng.between(1, Math.max(1, 2 * g.meanGapMs - 1));
-      slots.push({ at: t, device, order });
+      t += rng.between(1, maxGap);
+      ts[i] = t;
     }
+    return ts;
   });
-  slots.sort((a, b) => a.at - b.at || a.order - b.order);
+  const slots = mergeSlots(devices, times);
   // 2. walk in time order: the key pool is the initial records plus those created so far
   const pool: Array<{ collection: string; id: string }> = [];
   for (const col of scenario.collections) for (const r of scenario.initial[col] ?? []) pool.push({ collection: col, id: r.id });
@@ -50,7 +82,7 @@ function generate(scenario: Scenario, g: GeneratorSpec, seed: bigint): OpSpec[] 
   let valueSeq = 0;
   const value = (device: string): string => `${device}#${++valueSeq}`;
   for (const slot of slots) {
-    let kind = (['create', 'update', 'delete'] as const)[rng.weighted(mixPrefix)]!;
+    let kind = KINDS[rng.weighted(mixPrefix)]!;
     if (pool.length === 0) kind = 'create';
     if (kind === 'create' && pool.length >= g.records) kind = 'update';
     if (kind === 'create') {
@@ -70,14 +102,15 @@ function generate(scenario: Scenario, g: GeneratorSpec, seed: bigint): OpSpec[] 
       continue;
     }
     const count = rng.between(g.fieldsPerUpdate.min, g.fieldsPerUpdate.max);
-    const names = [...g.fields];
-    const fields: Record<string, unknown> = {};
+    const names = g.fields.slice();
+    // values are numbered in draw order, the record lists the fields sorted by name
+    const picked = new Map<string, string>();
     for (let i = 0; i < count; i++) {
-      const [name] = names.splice(rng.int(names.length), 1);
-      fields[name!] = value(slot.device);
+      const name = names.splice(rng.int(names.length), 1)[0]!;
+      picked.set(name, value(slot.device));
     }
     const sorted: Record<string, unknown> = {};
-    for (const k of Object.keys(fields).sort()) sorted[k] = fields[k];
+    for (const k of picked.size > 1 ? [...picked.keys()].sort() : picked.keys()) sorted[k] = picked.get(k);
     ops.push({ at: slot.at, device: slot.device, op: 'update', collection: target.collection, id: target.id, fields: sorted });
   }
   return ops;
