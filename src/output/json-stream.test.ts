@@ -108,4 +108,16 @@ describe('JsonStreamWriter', () => {
     };
     await expect(new JsonStreamWriter(failing).document({ a: Array.from({ length: 100 }, () => 'x'.repeat(20_000)) })).rejects.toThrow('EPIPE');
   });
+
+  it('rejects (instead of waiting forever) when the stream closes or is gone before draining', async () => {
+    const doc = { a: Array.from({ length: 100 }, () => 'x'.repeat(20_000)) };
+    const closing: JsonSink = {
+      write: () => false,
+      once: (event, l) => (event === 'close' ? setImmediate(() => l()) : undefined),
+      removeListener: () => undefined,
+    };
+    await expect(new JsonStreamWriter(closing).document(doc)).rejects.toThrow(/closed/);
+    const gone: JsonSink = { write: () => false, once: () => undefined, removeListener: () => undefined, destroyed: true };
+    await expect(new JsonStreamWriter(gone).document(doc)).rejects.toThrow(/closed/);
+  });
 });

@@ -25,8 +25,9 @@ const HEX_DIGITS = '0123456789abcdef';
 export interface JsonSink {
   /** `done` runs once the stream no longer needs `chunk` (as Writable's write callback does). */
   write(chunk: Uint8Array, done?: (err?: unknown) => void): boolean;
-  once(event: 'drain' | 'error', listener: (err?: unknown) => void): unknown;
-  removeListener(event: 'drain' | 'error', listener: (err?: unknown) => void): unknown;
+  once(event: 'drain' | 'error' | 'close', listener: (err?: unknown) => void): unknown;
+  removeListener(event: 'drain' | 'error' | 'close', listener: (err?: unknown) => void): unknown;
+  readonly destroyed?: boolean;
 }
 
 export class JsonStreamWriter {
@@ -362,21 +363,30 @@ export class JsonStreamWriter {
     if (!this.out.write(b)) this.blocked = true;
   }
 
-  /** Waits for 'drain' when the stream asked for it (or rejects on a stream error, e.g. EPIPE). */
+  /**
+   * Waits for 'drain' when the stream asked for it. A stream error (EPIPE) or a stream closed
+   * before draining rejects: otherwise the wait would never end and the process would exit 0
+   * with its output cut short.
+   */
   private relieve(): Promise<void> {
     if (!this.blocked) return Promise.resolve();
+    if (this.out.destroyed === true) return Promise.reject(new Error('the output stream was closed before the JSON was written'));
     return new Promise((resolve, reject) => {
-      const onDrain = (): void => {
-        this.out.removeListener('error', onError);
-        this.blocked = false;
-        resolve();
-      };
-      const onError = (err?: unknown): void => {
+      const settle = (err?: unknown): void => {
         this.out.removeListener('drain', onDrain);
-        reject(err instanceof Error ? err : new Error(String(err)));
+        this.out.removeListener('error', onError);
+        this.out.removeListener('close', onClose);
+        if (err === undefined) {
+          this.blocked = false;
+          resolve();
+        } else reject(err instanceof Error ? err : new Error(String(err)));
       };
+      const onDrain = (): void => settle();
+      const onError = (err?: unknown): void => settle(err ?? new Error('output stream error'));
+      const onClose = (): void => settle(new Error('the output stream was closed before the JSON was written'));
       this.out.once('drain', onDrain);
       this.out.once('error', onError);
+      this.out.once('close', onClose);
     });
   }
 }
