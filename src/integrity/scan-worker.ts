@@ -36,7 +36,8 @@ async function handle({ seq, task, options, algorithm }: WorkerRequest): Promise
       dbs.set(task.dbPath, db);
     }
     const result = runScan(db, task, await createRecordHasher(algorithm), resolveRules(options));
-    const transfer = result.mode === 'digest' ? [result.counts.buffer, result.sums.buffer] : [result.hashes.buffer];
+    const transfer =
+      result.mode === 'digest' ? [result.counts.buffer, result.sums.buffer] : result.mode === 'hashes' ? [result.hashes.buffer] : [result.rowids.buffer];
     parentPort?.postMessage({ seq, result }, transfer as ArrayBuffer[]);
   } catch (err) {
     parentPort?.postMessage({ seq, error: err instanceof Error ? err.message : String(err) });

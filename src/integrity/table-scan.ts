@@ -29,11 +29,14 @@ export type ScanRange = readonly [number, number] | null;
 
 export type ScanTask =
   | { mode: 'digest'; dbPath: string; spec: TableSpec; range: ScanRange }
-  | { mode: 'hashes'; dbPath: string; spec: TableSpec; range: ScanRange; buckets: number[] };
+  | { mode: 'hashes'; dbPath: string; spec: TableSpec; range: ScanRange; buckets: number[] }
+  /** The rowids (all safe integers) of `table`'s rows in `range` that satisfy `where`, ascending. */
+  | { mode: 'rowids'; dbPath: string; table: string; where: string; params: unknown[]; range: readonly [number, number] };
 
 export type ScanResult =
   | { mode: 'digest'; counts: Float64Array; sums: BigUint64Array }
-  | { mode: 'hashes'; ids: string[]; hashes: BigUint64Array };
+  | { mode: 'hashes'; ids: string[]; hashes: BigUint64Array }
+  | { mode: 'rowids'; rowids: Float64Array };
 
 /**
  * The SELECT a scan runs; columns the rules exclude are left out of it, not just skipped.
@@ -98,6 +101,10 @@ function chunkBounds(db: Database.Database, spec: TableSpec, range: ScanRange): 
 }
 
 export function runScan(db: Database.Database, task: ScanTask, hasher: RecordHasher, rules: CanonicalRules): ScanResult {
+  if (task.mode === 'rowids') {
+    const stmt = db.prepare(`SELECT rowid FROM ${quoteIdent(task.table)} WHERE rowid BETWEEN ? AND ? AND (${task.where}) ORDER BY rowid`).pluck();
+    return { mode: 'rowids', rowids: Float64Array.from(stmt.all(task.range[0], task.range[1], ...task.params) as number[]) };
+  }
   const { kept } = selectSql(task.spec, rules, task.range);
   const encode = compileRowEncoder(kept, rules);
   const { hash, bucketOf } = hasher;

@@ -256,10 +256,8 @@ const PARALLEL_MIN_ROWS = 50_000;
  * (`unifiedTableSpec` is built from the same layout); small tables and the generic `records` table
  * are read in-process exactly as `checkOutput` does.
  */
-export async function checkOutputConcurrent(path: string, hasher: RecordHasher, expected: Record<string, string>, workers = Math.min(availableParallelism(), 4)): Promise<OutputCheck> {
+export async function checkOutputConcurrent(path: string, hasher: RecordHasher, expected: Record<string, string>, pool: ScanPool | undefined): Promise<OutputCheck> {
   const db = new Database(path, { readonly: true, fileMustExist: true });
-  const script = workerScript();
-  let pool: ScanPool | undefined;
   try {
     const log = db.prepare('SELECT digests FROM migration_log ORDER BY id DESC LIMIT 1').get() as { digests: string } | undefined;
     const recorded = log === undefined ? {} : (JSON.parse(log.digests) as Record<string, string>);
@@ -269,11 +267,11 @@ export async function checkOutputConcurrent(path: string, hasher: RecordHasher, 
       const spec = unifiedTableSpec(collection);
       const span = spec === undefined ? null : (db.prepare(`SELECT min(rowid) AS lo, max(rowid) AS hi FROM "${spec.table}"`).get() as { lo: number | null; hi: number | null });
       let digest: string;
-      if (spec === undefined || span === null || span.lo === null || span.hi === null || span.hi - span.lo + 1 < PARALLEL_MIN_ROWS || workers < 2 || script === undefined) {
+      if (spec === undefined || span === null || span.lo === null || span.hi === null || span.hi - span.lo + 1 < PARALLEL_MIN_ROWS || pool === undefined) {
         digest = checkOutputOn(db, hasher, { [collection]: expected[collection]! }).digests[collection]!;
       } else {
-        pool ??= new ScanPool(workers, script);
-        const ctx: ScanContext = { hasher, rules: CHECK_RULES, options: CHECK_OPTIONS, pool };
+        const workers = pool.size;
+        const ctx = migrateScanContext(hasher, pool);
         const step = Math.ceil((span.hi - span.lo + 1) / workers);
         const ranges = Array.from({ length: workers }, (_, i) => [span.lo! + i * step, Math.min(span.hi!, span.lo! + (i + 1) * step - 1)] as const);
         const results = await Promise.all(ranges.map((range) => runScanTask({ mode: 'digest', dbPath: path, spec, range }, ctx, db)));
@@ -286,9 +284,23 @@ export async function checkOutputConcurrent(path: string, hasher: RecordHasher, 
     }
     return { ok: mismatched.length === 0 && log !== undefined, mismatched, digests };
   } finally {
-    await pool?.close();
     db.close();
   }
+}
+
+/**
+ * A pool of scan workers for one migration (one per core, at most 4), or undefined when there is
+ * one core or the compiled worker script is missing (scans then run in-process).
+ */
+export function migrationPool(): ScanPool | undefined {
+  const n = Math.min(availableParallelism(), 4);
+  const script = workerScript();
+  return n > 1 && script !== undefined ? new ScanPool(n, script) : undefined;
+}
+
+/** The scan context migrate's worker tasks run with: migrate's own canonical rules. */
+export function migrateScanContext(hasher: RecordHasher, pool: ScanPool | undefined): ScanContext {
+  return pool === undefined ? { hasher, rules: CHECK_RULES, options: CHECK_OPTIONS } : { hasher, rules: CHECK_RULES, options: CHECK_OPTIONS, pool };
 }
 
 /** The canonical rules migrate hashes with (`resolveRules()`), in the serialisable form workers take. */

@@ -7,6 +7,8 @@
  * Every other row takes the general path, so the result is the same either way; the bulk rows'
  * checksums and digests are computed from the very values being inserted.
  */
+import { runScanTask } from '../integrity/scan-pool.js';
+import type { ScanContext } from '../integrity/source.js';
 import { quoteIdent } from '../readers/sqlite.js';
 import type { SqliteDb } from '../readers/sqlite-open.js';
 import { snakeCase } from './normalise.js';
@@ -205,4 +207,27 @@ export function bulkWhere(bulk: BulkCopy): { sql: string; params: string[] } {
 /** The WHERE clause for the rows the general path reads (the complement of the bulk copy). */
 export function generalWhere(bulk: BulkCopy): string {
   return `coalesce((${bulk.condition}), 0) = 0`;
+}
+
+/**
+ * The rowids of the rows the general path must read (the condition is false or NULL), found by
+ * evaluating the condition over rowid ranges, one per worker of `ctx.pool`, so the scan of a large
+ * table uses every core; in-process on `db` without a pool, or if a worker cannot open the copy.
+ * null when the rowids are not all safe integers (the caller then filters with `generalWhere`).
+ */
+export async function findGeneralRowids(db: SqliteDb, bulk: BulkCopy, ctx: ScanContext): Promise<number[] | null> {
+  const t = quoteIdent(bulk.table);
+  const { lo, hi } = db.prepare(`SELECT min(rowid) AS lo, max(rowid) AS hi FROM ${t}`).get() as { lo: number | bigint | null; hi: number | bigint | null };
+  if (lo === null || hi === null) return [];
+  if (typeof lo !== 'number' || typeof hi !== 'number' || !Number.isSafeInteger(lo) || !Number.isSafeInteger(hi)) return null;
+  const parts = ctx.pool?.size ?? 1;
+  const step = Math.ceil((hi - lo + 1) / parts);
+  const ranges = Array.from({ length: parts }, (_, i) => [lo + i * step, Math.min(hi, lo + (i + 1) * step - 1)] as const).filter(([a, b]) => a <= b);
+  const task = (range: readonly [number, number]) =>
+    ({ mode: 'rowids', dbPath: bulk.localPath, table: bulk.table, where: generalWhere(bulk), params: bulk.params, range }) as const;
+  const inProcess = { ...ctx, pool: undefined };
+  const results = await Promise.all(ranges.map((r) => runScanTask(task(r), ctx, db).catch(() => runScanTask(task(r), inProcess, db))));
+  const out: number[] = [];
+  for (const r of results) if (r.mode === 'rowids') for (const id of r.rowids) out.push(id);
+  return out;
 }

@@ -15,7 +15,8 @@ import { NormaliseLog } from './normalise.js';
 import { fingerprintSnapshot } from './profiles/fingerprint.js';
 import { chooseProfile } from './profiles/index.js';
 import { findStore, readDeviceSource, readServerSources, StoreCache, type SourceSpec } from './profiles/sources.js';
-import { generalWhere, planBulkCopy, settleBulkCounts, type BulkCopy, type BulkExclusion } from './bulk.js';
+import { findGeneralRowids, generalWhere, planBulkCopy, settleBulkCounts, type BulkCopy, type BulkExclusion } from './bulk.js';
+import type { ScanContext } from '../integrity/source.js';
 import { layoutOf } from './rows.js';
 import { queueView } from './queue-view.js';
 import type { LegacyInput, SourceBatch, SourceFingerprint } from './types.js';
@@ -27,6 +28,8 @@ export interface LoadOptions {
   server?: string;
   /** Copy qualifying device-only rows with INSERT … SELECT (default true; tests compare both paths). */
   bulk?: boolean;
+  /** Worker threads (and rules) for finding the rows the bulk copy leaves to the general path. */
+  scan?: ScanContext;
 }
 
 export interface LoadedLegacy {
@@ -82,7 +85,12 @@ export async function loadLegacy(snapshot: Snapshot, opts: LoadOptions): Promise
         batches.push(readDeviceSource(spec, cache, log));
         continue;
       }
-      batches.push(readDeviceSource(spec, cache, log, { sql: generalWhere(plan), params: plan.params }, (rows, rowids) => settleBulkCounts(plan, rows, rowids)));
+      const general = opts.scan === undefined ? null : await findGeneralRowids(cache.db(spec.store), plan, opts.scan);
+      const where =
+        general === null
+          ? { sql: generalWhere(plan), params: plan.params }
+          : { sql: 'rowid IN (SELECT value FROM json_each(?))', params: [JSON.stringify(general)] };
+      batches.push(readDeviceSource(spec, cache, log, where, (rows, rowids) => settleBulkCounts(plan, rows, rowids)));
       if (plan.count === 0) continue;
       bulk.push(plan);
       const source = `${spec.store}#${spec.table}`;

@@ -9,7 +9,7 @@ import { resolve } from 'node:path';
 import { ExitCode, SyncdocError, UsageError } from '../errors.js';
 import { createRecordHasher } from '../integrity/index.js';
 import { openSnapshot } from '../snapshot/open.js';
-import { applyPlan, checkOutputConcurrent, type ApplyHooks } from './apply.js';
+import { applyPlan, checkOutputConcurrent, migrateScanContext, migrationPool, type ApplyHooks } from './apply.js';
 import { loadLegacy } from './load.js';
 import { planMigration } from './plan.js';
 import { publish, removeStaleTemps, tempPathFor } from './publish.js';
@@ -31,6 +31,9 @@ export interface MigrateOptions {
   hooks?: ApplyHooks & { onPhase?: (phase: 'plan' | 'apply' | 'verify' | 'publish') => void };
 }
 
+/** Snapshots at least this large get scan worker threads. */
+const POOL_MIN_BYTES = 8 * 2 ** 20;
+
 export function assertOutputFree(out: string, force: boolean): void {
   if (!force && existsSync(out)) {
     throw new UsageError('the output database already exists', {
@@ -46,12 +49,18 @@ export async function migrateSnapshot(opts: MigrateOptions): Promise<MigrationRe
   if (!opts.dryRun) assertOutputFree(out, opts.force);
   const hasher = await createRecordHasher();
   const snapshot = await openSnapshot(opts.snapshot);
+  // worker threads for the two full-table scans of a large snapshot: finding the bulk copy's
+  // exceptions, and the re-read that verifies the written file (started now so their start-up
+  // overlaps the reading); a small snapshot is scanned in-process, sooner than workers start
+  const large = snapshot.stores.reduce((n, s) => n + s.sizeBytes, 0) >= POOL_MIN_BYTES;
+  const pool = large ? migrationPool() : undefined;
   try {
     opts.hooks?.onPhase?.('plan');
     const loaded = await loadLegacy(snapshot, {
       profile: opts.profile,
       ...(opts.server === undefined ? {} : { server: opts.server }),
       ...(opts.bulk === undefined ? {} : { bulk: opts.bulk }),
+      scan: migrateScanContext(hasher, pool),
     });
     const plan = planMigration(loaded.input, { conflict: opts.conflict, ...(opts.nowMs === undefined ? {} : { nowMs: opts.nowMs }) }, hasher, {
       aliases: loaded.aliases,
@@ -64,7 +73,7 @@ export async function migrateSnapshot(opts: MigrateOptions): Promise<MigrationRe
       opts.hooks?.onPhase?.('apply');
       const digests = applyPlan(plan, temp, hasher, opts.hooks);
       opts.hooks?.onPhase?.('verify');
-      const check = await checkOutputConcurrent(temp, hasher, digests);
+      const check = await checkOutputConcurrent(temp, hasher, digests, pool);
       if (!check.ok) {
         throw new SyncdocError(ExitCode.problems, `verification failed: digests differ for ${check.mismatched.join(', ') || '(no migration_log)'}`, {
           code: 'E_MIGRATE_VERIFY',
@@ -82,6 +91,7 @@ export async function migrateSnapshot(opts: MigrateOptions): Promise<MigrationRe
       throw err;
     }
   } finally {
+    await pool?.close();
     snapshot.close();
   }
 }
