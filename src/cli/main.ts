@@ -17,6 +17,13 @@ function printError(message: string, hint: string | undefined, err?: unknown): v
   process.stderr.write(text);
 }
 
+function isBrokenPipe(err: unknown): boolean {
+  for (let e: unknown = err, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
+    if ((e as NodeJS.ErrnoException).code === 'EPIPE') return true;
+  }
+  return false;
+}
+
 function commandName(argv: string[]): string | undefined {
   return argv.slice(2).find((a) => !a.startsWith('-'));
 }
@@ -29,6 +36,10 @@ export async function main(argv: string[]): Promise<ExitCode> {
   };
   process.once('SIGINT', onSigint);
   process.once('SIGTERM', onSigint);
+  // Without a listener an EPIPE on stdout is an uncaught exception; the failing write also rejects
+  // in writeOut, which is where it is handled.
+  const onStdoutError = (): void => {};
+  process.stdout.on('error', onStdoutError);
 
   const program = buildProgram();
   try {
@@ -47,6 +58,9 @@ export async function main(argv: string[]): Promise<ExitCode> {
       }
       return ExitCode.usage;
     }
+    // The reader of our stdout went away (`syncdoc … | head`): nothing is wrong and nobody is left
+    // to tell; end quietly like other Unix tools.
+    if (isBrokenPipe(err)) return takeOutcome() ?? ExitCode.ok;
     if (isSyncdocError(err)) {
       printError(err.subject ? `${err.message}: ${err.subject}` : err.message, err.hint, err);
       return err.exitCode;
