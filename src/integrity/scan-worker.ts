@@ -37,7 +37,13 @@ async function handle({ seq, task, options, algorithm }: WorkerRequest): Promise
     }
     const result = runScan(db, task, await createRecordHasher(algorithm), resolveRules(options));
     const transfer =
-      result.mode === 'digest' ? [result.counts.buffer, result.sums.buffer] : result.mode === 'hashes' ? [result.hashes.buffer] : [result.rowids.buffer];
+      result.mode === 'digest'
+        ? [result.counts.buffer, result.sums.buffer]
+        : result.mode === 'hashes'
+          ? [result.hashes.buffer]
+          : result.mode === 'rowids'
+            ? [result.rowids.buffer]
+            : [result.rowids.buffer, result.hashes.buffer, result.counts.buffer, result.sums.buffer];
     parentPort?.postMessage({ seq, result }, transfer as ArrayBuffer[]);
   } catch (err) {
     parentPort?.postMessage({ seq, error: err instanceof Error ? err.message : String(err) });

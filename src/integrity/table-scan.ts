@@ -10,7 +10,7 @@ import { quoteIdent } from '../readers/sqlite.js';
 import type { CanonicalRules } from './canonical.js';
 import { DigestAccumulator } from './digest.js';
 import type { RecordHasher } from './record-hash.js';
-import { compileRowEncoder, type FieldKind } from './row-encoder.js';
+import { compileRowEncoder, type FieldKind, type FieldSpec } from './row-encoder.js';
 
 /** How a table maps onto a collection: SQL expressions for the id and each field. */
 export interface TableSpec {
@@ -31,12 +31,28 @@ export type ScanTask =
   | { mode: 'digest'; dbPath: string; spec: TableSpec; range: ScanRange }
   | { mode: 'hashes'; dbPath: string; spec: TableSpec; range: ScanRange; buckets: number[] }
   /** The rowids (all safe integers) of `table`'s rows in `range` that satisfy `where`, ascending. */
-  | { mode: 'rowids'; dbPath: string; table: string; where: string; params: unknown[]; range: readonly [number, number] };
+  | { mode: 'rowids'; dbPath: string; table: string; where: string; params: unknown[]; range: readonly [number, number] }
+  /**
+   * The record hash of every row in `range` satisfying `where`, in rowid order, with their rowids
+   * and digest: the canonical text of `[idSql, ...columns]` (SQL expressions) under `specs`.
+   */
+  | {
+      mode: 'row-hashes';
+      dbPath: string;
+      table: string;
+      idSql: string;
+      columns: string[];
+      specs: FieldSpec[];
+      where: string;
+      params: unknown[];
+      range: readonly [number, number];
+    };
 
 export type ScanResult =
   | { mode: 'digest'; counts: Float64Array; sums: BigUint64Array }
   | { mode: 'hashes'; ids: string[]; hashes: BigUint64Array }
-  | { mode: 'rowids'; rowids: Float64Array };
+  | { mode: 'rowids'; rowids: Float64Array }
+  | { mode: 'row-hashes'; rowids: Float64Array; hashes: BigUint64Array; counts: Float64Array; sums: BigUint64Array };
 
 /** The SELECT a scan runs; columns the rules exclude are left out of it, not just skipped. */
 export function selectSql(spec: TableSpec, rules: CanonicalRules, range: ScanRange): { sql: string; kept: TableSpec['columns'] } {
@@ -65,6 +81,7 @@ export function runScan(db: Database.Database, task: ScanTask, hasher: RecordHas
     const stmt = db.prepare(`SELECT rowid FROM ${quoteIdent(task.table)} WHERE rowid BETWEEN ? AND ? AND (${task.where}) ORDER BY rowid`).pluck();
     return { mode: 'rowids', rowids: Float64Array.from(stmt.all(task.range[0], task.range[1], ...task.params) as number[]) };
   }
+  if (task.mode === 'row-hashes') return rowHashes(db, task, hasher, rules);
   const { kept } = selectSql(task.spec, rules, task.range);
   const encode = compileRowEncoder(kept, rules);
   const { hash, bucketOf } = hasher;
@@ -84,4 +101,22 @@ export function runScan(db: Database.Database, task: ScanTask, hasher: RecordHas
     hashes.push(hash(encode(row)));
   });
   return { mode: 'hashes', ids, hashes: BigUint64Array.from(hashes) };
+}
+
+function rowHashes(db: Database.Database, task: Extract<ScanTask, { mode: 'row-hashes' }>, hasher: RecordHasher, rules: CanonicalRules): ScanResult {
+  // the rowid goes last: the encoder reads [id, ...columns] and never looks past them
+  const sql = `SELECT ${[task.idSql, ...task.columns].join(', ')}, rowid FROM ${quoteIdent(task.table)} WHERE rowid BETWEEN ? AND ? AND (${task.where}) ORDER BY rowid`;
+  const encode = compileRowEncoder(task.specs, rules);
+  const { hash, bucketOf } = hasher;
+  const acc = new DigestAccumulator();
+  const rowids: number[] = [];
+  const hashes: bigint[] = [];
+  const last = task.columns.length + 1;
+  for (const row of db.prepare(sql).raw(true).iterate(task.range[0], task.range[1], ...task.params) as IterableIterator<unknown[]>) {
+    const h = hash(encode(row));
+    acc.add(bucketOf(String(row[0])), h);
+    rowids.push(row[last] as number);
+    hashes.push(h);
+  }
+  return { mode: 'row-hashes', rowids: Float64Array.from(rowids), hashes: BigUint64Array.from(hashes), counts: acc.counts, sums: acc.sums };
 }

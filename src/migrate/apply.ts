@@ -15,7 +15,7 @@ import { ScanPool, runScanTask, workerScript } from '../integrity/scan-pool.js';
 import type { ScanContext } from '../integrity/source.js';
 import { unifiedTableSpec } from '../integrity/unified.js';
 import { applyUnifiedSchema } from '../schema/index.js';
-import { bulkWhere } from './bulk.js';
+import { bulkWhere, type BulkCopy } from './bulk.js';
 import { CollectionDigester, contentSelect, encoderOf, layoutOf, rowEncoderOf, rowValues } from './rows.js';
 import type { MigrationPlan } from './types.js';
 
@@ -75,7 +75,13 @@ export function storedReport(plan: MigrationPlan): object {
  * Writes the plan into `tempPath` (replacing any leftover there) and fsyncs it. Returns the complete
  * per-collection digests: the plan's, plus the bulk-copied rows digested as they were inserted.
  */
-export function applyPlan(plan: MigrationPlan, tempPath: string, hasher: RecordHasher, hooks: ApplyHooks = {}): Record<string, string> {
+export function applyPlan(
+  plan: MigrationPlan,
+  tempPath: string,
+  hasher: RecordHasher,
+  hooks: ApplyHooks = {},
+  precomputed: ReadonlyMap<BulkCopy, BulkHashes> = new Map(),
+): Record<string, string> {
   rmSync(tempPath, { force: true });
   rmSync(`${tempPath}-journal`, { force: true });
   const db = new Database(tempPath);
@@ -115,6 +121,12 @@ export function applyPlan(plan: MigrationPlan, tempPath: string, hasher: RecordH
         for (const b of plan.bulk.filter((x) => x.collection === collection)) {
           const acc = bulkDigests.get(collection) ?? new DigestAccumulator();
           bulkDigests.set(collection, acc);
+          const pre = precomputed.get(b);
+          if (pre !== undefined) {
+            insertPrecomputed(db, b, pre, layout.table, layout.columns, aliases.get(b.localPath)!);
+            acc.merge(pre);
+            continue;
+          }
           // bulk copies exist only for collections with their own table (never `records`)
           const encodeRow = rowEncoderOf(layout)!;
           const { hash, bucketOf } = hasher;
@@ -306,3 +318,76 @@ export function migrateScanContext(hasher: RecordHasher, pool: ScanPool | undefi
 /** The canonical rules migrate hashes with (`resolveRules()`), in the serialisable form workers take. */
 const CHECK_OPTIONS: ScanContext['options'] = { numbers: 'value', nulls: 'null-is-absent', exclude: [...SYNC_ONLY_FIELDS] };
 const CHECK_RULES = resolveRules(CHECK_OPTIONS);
+
+/** The record hashes of one bulk copy's rows, computed ahead by scan workers, in rowid order. */
+export interface BulkHashes {
+  rowids: Float64Array;
+  hashes: BigUint64Array;
+  counts: Float64Array;
+  sums: BigUint64Array;
+}
+
+/**
+ * Starts computing the record hash of every bulk-copied row on the scan workers (rowid ranges of
+ * the legacy table, one per worker), from the very SQL expressions the INSERT … SELECT writes, so
+ * the hashing runs on the other cores while the main thread plans; apply then only looks each
+ * checksum up. Resolves to nothing for a bulk copy it cannot do (no pool, rowids beyond 2^53, an
+ * unreadable copy): apply hashes those rows inline as before.
+ */
+export async function precomputeBulkHashes(plan: { bulk: readonly BulkCopy[] }, ctx: ScanContext): Promise<Map<BulkCopy, BulkHashes>> {
+  const out = new Map<BulkCopy, BulkHashes>();
+  if (ctx.pool === undefined) return out;
+  await Promise.all(
+    plan.bulk.map(async (b) => {
+      let db: Database.Database | undefined;
+      try {
+        db = new Database(b.localPath, { readonly: true, fileMustExist: true });
+        const { lo, hi } = db.prepare(`SELECT min(rowid) AS lo, max(rowid) AS hi FROM "${b.table.replace(/"/g, '""')}"`).get() as { lo: unknown; hi: unknown };
+        if (typeof lo !== 'number' || typeof hi !== 'number' || !Number.isSafeInteger(lo) || !Number.isSafeInteger(hi)) return;
+        const parts = ctx.pool!.size;
+        const step = Math.ceil((hi - lo + 1) / parts);
+        const where = bulkWhere(b);
+        const specs = layoutOf(b.collection).specs;
+        const tasks = Array.from({ length: parts }, (_, i) => [lo + i * step, Math.min(hi, lo + (i + 1) * step - 1)] as const)
+          .filter(([x, y]) => x <= y)
+          .map((range) => ({ mode: 'row-hashes' as const, dbPath: b.localPath, table: b.table, idSql: b.idExpr, columns: b.contentExprs, specs, where: where.sql, params: where.params, range }));
+        const results = await Promise.all(tasks.map((t) => runScanTask(t, ctx, db!)));
+        const n = results.reduce((k, r) => k + (r.mode === 'row-hashes' ? r.rowids.length : 0), 0);
+        const merged: BulkHashes = { rowids: new Float64Array(n), hashes: new BigUint64Array(n), counts: new Float64Array(256), sums: new BigUint64Array(256) };
+        const acc = new DigestAccumulator(merged.counts, merged.sums);
+        let at = 0;
+        for (const r of results) {
+          if (r.mode !== 'row-hashes') continue;
+          merged.rowids.set(r.rowids, at);
+          merged.hashes.set(r.hashes, at);
+          at += r.rowids.length;
+          acc.merge(r);
+        }
+        out.set(b, merged);
+      } catch {
+        // apply hashes this copy's rows inline instead
+      } finally {
+        db?.close();
+      }
+    }),
+  );
+  return out;
+}
+
+/**
+ * The bulk INSERT … SELECT with precomputed checksums: rows go in rowid order (the order the
+ * hashes were computed in, and the order the plain copy uses), each rowid checked against the
+ * precomputed list, and every precomputed row must have been written.
+ */
+function insertPrecomputed(db: Database.Database, b: BulkCopy, pre: BulkHashes, table: string, columns: string[], alias: string): void {
+  let i = 0;
+  db.function('syncdoc_row_checksum', { deterministic: false }, (rowid: unknown) => {
+    if (pre.rowids[i] !== rowid) throw new Error(`bulk copy of ${b.table}: row ${String(rowid)} was not hashed ahead`);
+    return hex64(pre.hashes[i++]!);
+  });
+  const cols = columns.map((c) => `"${c}"`).join(', ');
+  const exprs = [...b.exprs, `'synced'`, 'syncdoc_row_checksum(rowid)'];
+  const where = bulkWhere(b);
+  db.prepare(`INSERT INTO "${table}" (${cols}) SELECT ${exprs.join(', ')} FROM ${alias}."${b.table.replace(/"/g, '""')}" WHERE ${where.sql} ORDER BY rowid`).run(...where.params);
+  if (i !== pre.rowids.length) throw new Error(`bulk copy of ${b.table}: ${pre.rowids.length - i} row(s) hashed ahead were not written`);
+}

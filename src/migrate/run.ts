@@ -9,7 +9,7 @@ import { resolve } from 'node:path';
 import { ExitCode, SyncdocError, UsageError } from '../errors.js';
 import { createRecordHasher } from '../integrity/index.js';
 import { openSnapshot } from '../snapshot/open.js';
-import { applyPlan, checkOutputConcurrent, migrateScanContext, migrationPool, type ApplyHooks } from './apply.js';
+import { applyPlan, checkOutputConcurrent, migrateScanContext, migrationPool, precomputeBulkHashes, type ApplyHooks } from './apply.js';
 import { loadLegacy } from './load.js';
 import { planMigration } from './plan.js';
 import { publish, removeStaleTemps, tempPathFor } from './publish.js';
@@ -62,6 +62,8 @@ export async function migrateSnapshot(opts: MigrateOptions): Promise<MigrationRe
       ...(opts.bulk === undefined ? {} : { bulk: opts.bulk }),
       scan: migrateScanContext(hasher, pool),
     });
+    // the bulk rows' checksums are hashed on the workers while this thread plans
+    const ahead = opts.dryRun ? undefined : precomputeBulkHashes(loaded.input, migrateScanContext(hasher, pool));
     const plan = planMigration(loaded.input, { conflict: opts.conflict, ...(opts.nowMs === undefined ? {} : { nowMs: opts.nowMs }) }, hasher, {
       aliases: loaded.aliases,
     });
@@ -71,7 +73,7 @@ export async function migrateSnapshot(opts: MigrateOptions): Promise<MigrationRe
     const temp = tempPathFor(out, process.pid);
     try {
       opts.hooks?.onPhase?.('apply');
-      const digests = applyPlan(plan, temp, hasher, opts.hooks);
+      const digests = applyPlan(plan, temp, hasher, opts.hooks, await ahead);
       opts.hooks?.onPhase?.('verify');
       const check = await checkOutputConcurrent(temp, hasher, digests, pool);
       if (!check.ok) {
