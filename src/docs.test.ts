@@ -38,8 +38,8 @@ function readmeFindingRows(): Map<string, string> {
 }
 
 describe('README documents', () => {
-  it('every registered command and subcommand, with an example', () => {
-    const names = buildProgram().commands.flatMap((c) => [c.name(), ...c.commands.map((sub) => `${c.name()} ${sub.name()}`)]);
+  it('every registered command and subcommand, with an example', async () => {
+    const names = (await buildProgram()).commands.flatMap((c) => [c.name(), ...c.commands.map((sub) => `${c.name()} ${sub.name()}`)]);
     expect(names.length).toBeGreaterThan(0);
     const missing = names.filter((n) => !new RegExp(`syncdoc ${n}\\b`).test(README));
     expect(missing).toEqual([]);

@@ -19,7 +19,7 @@ const WATERMELON = join(FIXTURES, 'snapshots', 'watermelondb-basic', 'watermelon
 
 /** Parses argv with the real program, the inspect action swapped for one that records its options. */
 async function parse(argv: string[]): Promise<{ options: InspectCommandOptions; globals: GlobalOptions }> {
-  const program = buildProgram();
+  const program = await buildProgram();
   const inspect = program.commands.find((c) => c.name() === 'inspect');
   if (!inspect) throw new Error('inspect is not registered');
   let seen: { options: InspectCommandOptions; globals: GlobalOptions } | undefined;

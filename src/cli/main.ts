@@ -5,7 +5,7 @@
  */
 import { CommanderError } from 'commander';
 import { ExitCode, isSyncdocError } from '../errors.js';
-import { buildProgram } from './program.js';
+import { buildProgramFor } from './program.js';
 import { takeOutcome } from './runtime.js';
 import { removeAllTempDirs } from '../snapshot/temp.js';
 
@@ -41,7 +41,7 @@ export async function main(argv: string[]): Promise<ExitCode> {
   const onStdoutError = (): void => {};
   process.stdout.on('error', onStdoutError);
 
-  const program = buildProgram();
+  const program = await buildProgramFor(argv);
   try {
     await program.parseAsync(argv);
     return takeOutcome() ?? ExitCode.ok;
