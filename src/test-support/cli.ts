@@ -4,10 +4,11 @@
  */
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { cpSync, mkdtempSync, readdirSync, readFileSync, lstatSync, readlinkSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, lstatSync, readlinkSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { afterAll } from 'vitest';
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 export const BIN = join(REPO_ROOT, 'bin', 'syncdoc');
@@ -64,9 +65,18 @@ export function hashTree(root: string): Record<string, string> {
   return out;
 }
 
-/** A fresh scratch folder under the OS temp dir. */
+const scratch: string[] = [];
+// Each test file imports this module afresh (vitest isolates files), so this hook runs once the
+// file's tests are done. Scratch folders hold copies of fixtures; they should not pile up in /tmp.
+afterAll(() => {
+  for (const d of scratch.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+/** A fresh scratch folder under the OS temp dir, removed after the test file's tests. */
 export function scratchDir(prefix = 'syncdoc-test-'): string {
-  return mkdtempSync(join(tmpdir(), prefix));
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  scratch.push(dir);
+  return dir;
 }
 
 /** Copies `fixtures/<rel>` into a fresh scratch folder and returns the copy's path. */
