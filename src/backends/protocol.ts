@@ -5,6 +5,7 @@
  * into either a well-formed PushOp or the reason it is rejected, so a single bad op is answered
  * `rejected` and never fails its batch. It does no I/O.
  */
+import { isPlainObject } from '../json-value.js';
 import type { OpKind, PushOp } from './types.js';
 
 /** Default request limits of the reference server; a request over them is answered 413. */
@@ -24,10 +25,6 @@ const MAX_NAME_CHARS = 128;
 const FORBIDDEN_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
 
 export type OpCheck = { ok: true; op: PushOp } | { ok: false; idempotencyKey: string; reason: string };
-
-function isPlainObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
 
 function checkName(v: unknown, field: string, max: number): string | null {
   if (typeof v !== 'string' || v.length === 0) return `${field} must be a non-empty string`;

@@ -16,6 +16,7 @@ import { readMmkvInstance, type MmkvDecodeOptions, type MmkvInstance, type MmkvI
 import { openSqlite, type SqliteDb } from '../readers/sqlite-open.js';
 import { summariseCollections, type CollectionSummary, type DecodedCollection, type JsonRecord } from '../readers/values-collections.js';
 import type { Snapshot } from '../snapshot/types.js';
+import { quoteIdent } from '../readers/sqlite.js';
 
 /** One MMKV instance or AsyncStorage store, as inspect lists it. */
 export interface KeyValueStoreSummary {
@@ -173,7 +174,7 @@ export function compareWithSqlite(sqlite: Array<{ store: string; db: SqliteDb }>
     if (ids.length === 0) continue;
     for (const t of tables) {
       const rows = t.db
-        .prepare(`SELECT * FROM "${t.table.name.replace(/"/g, '""')}" WHERE CAST("${t.table.idColumn}" AS TEXT) IN (SELECT value FROM json_each(?))`)
+        .prepare(`SELECT * FROM ${quoteIdent(t.table.name)} WHERE CAST(${quoteIdent(t.table.idColumn)} AS TEXT) IN (SELECT value FROM json_each(?))`)
         .all(JSON.stringify(ids)) as JsonRecord[];
       // A mirror shares most ids; a stray match or two (small integer ids) is not one.
       if (rows.length === 0 || rows.length * 2 < Math.min(ids.length, t.table.rowCount)) continue;
@@ -217,7 +218,7 @@ function idTables(db: SqliteDb): IdTable[] {
     const cols = db.prepare('SELECT name, pk FROM pragma_table_info(?)').all(name) as Array<{ name: string; pk: number }>;
     const id = cols.find((c) => c.name === 'id') ?? cols.find((c) => c.name === 'client_id') ?? (cols.filter((c) => c.pk > 0).length === 1 ? cols.find((c) => c.pk > 0) : undefined);
     if (id === undefined) continue;
-    const count = db.prepare(`SELECT count(*) AS n FROM "${name.replace(/"/g, '""')}"`).get() as { n: number };
+    const count = db.prepare(`SELECT count(*) AS n FROM ${quoteIdent(name)}`).get() as { n: number };
     out.push({ name, idColumn: id.name, rowCount: count.n });
   }
   return out;

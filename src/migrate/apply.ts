@@ -18,6 +18,7 @@ import { applyUnifiedSchema } from '../schema/index.js';
 import { bulkWhere, type BulkCopy } from './bulk.js';
 import { CollectionDigester, contentSelect, encoderOf, layoutOf, rowEncoderOf, rowValues } from './rows.js';
 import type { MigrationPlan } from './types.js';
+import { quoteIdent } from '../readers/sqlite.js';
 
 export interface ApplyHooks {
   /** Called after each committed step (tests use it to find crash points; the CLI for progress). */
@@ -142,7 +143,7 @@ export function applyPlan(
           const exprs = [...b.exprs, `'synced'`, `syncdoc_row_checksum(${[b.idExpr, ...b.contentExprs].join(', ')})`];
           const where = bulkWhere(b);
           db.prepare(
-            `INSERT INTO "${layout.table}" (${cols}) SELECT ${exprs.join(', ')} FROM ${aliases.get(b.localPath)}."${b.table.replace(/"/g, '""')}" WHERE ${where.sql}`,
+            `INSERT INTO "${layout.table}" (${cols}) SELECT ${exprs.join(', ')} FROM ${aliases.get(b.localPath)}.${quoteIdent(b.table)} WHERE ${where.sql}`,
           ).run(...where.params);
         }
         const stmt = db.prepare(insertSql(layout.table, layout.columns));
@@ -342,7 +343,7 @@ export async function precomputeBulkHashes(plan: { bulk: readonly BulkCopy[] }, 
       let db: Database.Database | undefined;
       try {
         db = new Database(b.localPath, { readonly: true, fileMustExist: true });
-        const { lo, hi } = db.prepare(`SELECT min(rowid) AS lo, max(rowid) AS hi FROM "${b.table.replace(/"/g, '""')}"`).get() as { lo: unknown; hi: unknown };
+        const { lo, hi } = db.prepare(`SELECT min(rowid) AS lo, max(rowid) AS hi FROM ${quoteIdent(b.table)}`).get() as { lo: unknown; hi: unknown };
         if (typeof lo !== 'number' || typeof hi !== 'number' || !Number.isSafeInteger(lo) || !Number.isSafeInteger(hi)) return;
         const parts = ctx.pool!.size;
         const step = Math.ceil((hi - lo + 1) / parts);
@@ -388,6 +389,6 @@ function insertPrecomputed(db: Database.Database, b: BulkCopy, pre: BulkHashes, 
   const cols = columns.map((c) => `"${c}"`).join(', ');
   const exprs = [...b.exprs, `'synced'`, 'syncdoc_row_checksum(rowid)'];
   const where = bulkWhere(b);
-  db.prepare(`INSERT INTO "${table}" (${cols}) SELECT ${exprs.join(', ')} FROM ${alias}."${b.table.replace(/"/g, '""')}" WHERE ${where.sql} ORDER BY rowid`).run(...where.params);
+  db.prepare(`INSERT INTO "${table}" (${cols}) SELECT ${exprs.join(', ')} FROM ${alias}.${quoteIdent(b.table)} WHERE ${where.sql} ORDER BY rowid`).run(...where.params);
   if (i !== pre.rowids.length) throw new Error(`bulk copy of ${b.table}: ${pre.rowids.length - i} row(s) hashed ahead were not written`);
 }

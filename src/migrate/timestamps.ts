@@ -4,14 +4,13 @@
  * and the decision taken is returned so it can be counted per field. A value that is not a time is
  * never guessed into one: the caller keeps the raw value and reports it.
  */
+import { epochToMs, guessEpochUnit } from '../epoch-unit.js';
 import type { TimeUnit } from './types.js';
 
 export type TimestampResult =
   | { ok: true; ms: number; decision: string; seconds: boolean }
   | { ok: false; problem: string };
 
-const SECONDS_BELOW = 1e11;
-const MILLIS_BELOW = 1e14;
 /** ISO-8601 date or date-time; a time without an offset is read as UTC (and says so). */
 const ISO = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
 const NUMERIC = /^-?\d+(?:\.\d+)?$/;
@@ -35,17 +34,8 @@ export function normaliseTimestamp(value: unknown, unit: TimeUnit = 'auto'): Tim
 
 function fromNumber(n: number, unit: TimeUnit, prefix: string): TimestampResult {
   if (!Number.isFinite(n)) return { ok: false, problem: 'not a finite number' };
-  const abs = Math.abs(n);
-  const resolved: Exclude<TimeUnit, 'auto' | 'iso'> =
-    unit === 's' || unit === 'ms' || unit === 'us'
-      ? unit
-      : abs < SECONDS_BELOW
-        ? 's'
-        : abs < MILLIS_BELOW
-          ? 'ms'
-          : 'us';
-  const factor = resolved === 's' ? 1000 : resolved === 'ms' ? 1 : 0.001;
-  const raw = n * factor;
+  const resolved = unit === 's' || unit === 'ms' || unit === 'us' ? unit : guessEpochUnit(n);
+  const raw = epochToMs(n, resolved);
   const ms = Math.round(raw);
   const real = !Number.isInteger(n) ? (Number.isInteger(raw) ? ' (integral REAL)' : ' (fraction rounded)') : '';
   const how = unit === 'auto' || unit === 'iso' ? 'detected' : 'declared';

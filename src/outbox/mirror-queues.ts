@@ -9,7 +9,7 @@ import { readMmkvFiles } from '../readers/mmkv.js';
 import type { StoreRef } from '../snapshot/types.js';
 import { normaliseOpKind } from './sqlite-queues.js';
 import { toMs } from './timestamps.js';
-import { isPlainObject } from './payload.js';
+import { isPlainObject } from '../json-value.js';
 import type { OpKind } from './types.js';
 
 export interface MirrorQueueEntry {

@@ -4,10 +4,6 @@
  * because a malformed payload is a lint finding, not a reason to stop reading the queue.
  */
 
-export function isPlainObject(v: unknown): v is Record<string, unknown> {
-  return v !== null && typeof v === 'object' && !Array.isArray(v);
-}
-
 export interface DecodedPayload {
   payload: Record<string, unknown> | null;
   payloadText: string | null;

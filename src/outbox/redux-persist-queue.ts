@@ -8,7 +8,7 @@
 import type { OutboxRecordState } from './types.js';
 import { toQueueEntry, type QueueEntry } from './sqlite-queues.js';
 import { toMs } from './timestamps.js';
-import { isPlainObject } from './payload.js';
+import { isPlainObject } from '../json-value.js';
 
 export interface ReduxPersistQueue {
   queue: string;

@@ -8,6 +8,7 @@ import { openSqlite, type SqliteDb as Db } from '../readers/sqlite-open.js';
 import type { OpKind, OutboxOp, OutboxRecordState, OutboxShape, OutboxStatus } from './types.js';
 import { decodePayload, payloadField } from './payload.js';
 import { normaliseTimestamp, toMs } from './timestamps.js';
+import { quoteIdent } from '../readers/sqlite.js';
 
 type Row = Record<string, unknown>;
 
@@ -35,10 +36,6 @@ export function listTables(db: Db): string[] {
   return (db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name`).all() as Array<{ name: string }>).map(
     (r) => r.name,
   );
-}
-
-function quoteIdent(name: string): string {
-  return '"' + name.replace(/"/g, '""') + '"';
 }
 
 /** Which queue shape a table is, from its columns; null when it is no queue we know. */

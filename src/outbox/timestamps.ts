@@ -4,15 +4,13 @@
  * normalises it to UTC ms. The cut-offs put every date between 1973 and 5138 in exactly one unit,
  * so a guess is never ambiguous for real device data.
  */
+import { epochToMs, guessEpochUnit } from '../epoch-unit.js';
 import type { TimestampUnit } from './types.js';
 
 export interface NormalisedTime {
   ms: number;
   unit: TimestampUnit;
 }
-
-const SECONDS_MAX = 1e11; // 1e11 s is the year 5138; 1e11 ms is 1973
-const MILLIS_MAX = 1e14; // 1e14 ms is the year 5138; 1e14 µs is 1973
 
 /** Normalises a number, numeric string or ISO date string; null for anything else (or ≤ 0). */
 export function normaliseTimestamp(value: unknown): NormalisedTime | null {
@@ -25,9 +23,8 @@ export function normaliseTimestamp(value: unknown): NormalisedTime | null {
     return Number.isFinite(parsed) && parsed > 0 ? { ms: parsed, unit: 'ms' } : null;
   }
   if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) return null;
-  if (value < SECONDS_MAX) return { ms: Math.round(value * 1000), unit: 's' };
-  if (value < MILLIS_MAX) return { ms: Math.round(value), unit: 'ms' };
-  return { ms: Math.round(value / 1000), unit: 'us' };
+  const unit = guessEpochUnit(value);
+  return { ms: Math.round(epochToMs(value, unit)), unit };
 }
 
 export function toMs(value: unknown): number | null {

@@ -18,6 +18,7 @@ import { openSnapshot } from '../snapshot/open.js';
 import { makeTempDir, removeTempDir } from '../snapshot/temp.js';
 import type { Snapshot } from '../snapshot/types.js';
 import { asyncStorageTable, collectionTable, mmkvTable, NameAllocator, type QueryTable, type SqlValue } from './tables.js';
+import { quoteIdent } from '../readers/sqlite.js';
 
 export interface QueryOptions {
   /** Key and AES size for encrypted MMKV instances. */
@@ -123,12 +124,12 @@ export function openQueryDatabase(snapshot: Snapshot, opts: QueryOptions = {}): 
   for (const a of attach) {
     const ref = snapshot.stores.find((s) => s.path === a.store)!;
     try {
-      db.prepare(`ATTACH DATABASE ? AS ${quoteId(a.schema)}`).run(ref.localPath);
-      db.prepare(`SELECT count(*) FROM ${quoteId(a.schema)}.sqlite_master`).get();
+      db.prepare(`ATTACH DATABASE ? AS ${quoteIdent(a.schema)}`).run(ref.localPath);
+      db.prepare(`SELECT count(*) FROM ${quoteIdent(a.schema)}.sqlite_master`).get();
       info.push({ name: a.schema, kind: 'sqlite', store: a.store, source: 'attached database', rows: null });
     } catch (err) {
       try {
-        db.prepare(`DETACH DATABASE ${quoteId(a.schema)}`).run();
+        db.prepare(`DETACH DATABASE ${quoteIdent(a.schema)}`).run();
       } catch {
         // not attached: nothing to undo
       }
@@ -146,10 +147,6 @@ export function openQueryDatabase(snapshot: Snapshot, opts: QueryOptions = {}): 
   };
 }
 
-function quoteId(name: string): string {
-  return `"${name.replace(/"/g, '""')}"`;
-}
-
 function writeTables(file: string, tables: QueryTable[], attach: AttachedStore[]): void {
   const db = new Database(file);
   try {
@@ -161,11 +158,11 @@ function writeTables(file: string, tables: QueryTable[], attach: AttachedStore[]
       for (const t of tables) {
         index.run(t.name, t.kind, t.store, t.source, t.rows.length);
         if (t.columns.length === 0) {
-          db.exec(`CREATE TABLE ${quoteId(t.name)} (_empty INTEGER)`);
+          db.exec(`CREATE TABLE ${quoteIdent(t.name)} (_empty INTEGER)`);
           continue;
         }
-        db.exec(`CREATE TABLE ${quoteId(t.name)} (${t.columns.map(quoteId).join(', ')})`);
-        const insert = db.prepare(`INSERT INTO ${quoteId(t.name)} VALUES (${t.columns.map(() => '?').join(', ')})`);
+        db.exec(`CREATE TABLE ${quoteIdent(t.name)} (${t.columns.map(quoteIdent).join(', ')})`);
+        const insert = db.prepare(`INSERT INTO ${quoteIdent(t.name)} VALUES (${t.columns.map(() => '?').join(', ')})`);
         for (const row of t.rows) insert.run(...row);
       }
       for (const a of attach) index.run(a.schema, 'sqlite', a.store, 'attached database (query it as <name>.<table>)', null);

@@ -6,6 +6,7 @@
  * duplicated id keeps the later entry (what the app would see after rehydration); problems are
  * returned as data, never thrown, so one bad value never hides the others.
  */
+import { isPlainObject } from '../json-value.js';
 
 export type JsonEnvelope = 'zustand' | 'redux-persist' | 'json';
 
@@ -106,10 +107,6 @@ function firstNonSpace(text: string): string | undefined {
     if (c !== ' ' && c !== '\n' && c !== '\r' && c !== '\t') return c;
   }
   return undefined;
-}
-
-function isPlainObject(v: unknown): v is JsonRecord {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 function isZustandEnvelope(v: unknown): v is { state: JsonRecord; version?: number } {
