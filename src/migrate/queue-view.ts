@@ -7,12 +7,12 @@
  * views live in the snapshot's own temp folder and keep each store's path, so ops name the real
  * store.
  */
-import { closeSync, mkdirSync, openSync, readSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import { detectQueueShape, listTables, tableColumns } from '../outbox/sqlite-queues.js';
 import { openSqlite } from '../readers/sqlite-open.js';
-import { parseSqliteHeader, quoteIdent } from '../readers/sqlite.js';
+import { headerSaysWal, quoteIdent } from '../readers/sqlite.js';
 import type { Snapshot, StoreRef } from '../snapshot/types.js';
 
 /** Tables up to this many rows are copied whole (bookkeeping: sync_state, local_storage, …). */
@@ -32,17 +32,6 @@ export function queueView(snapshot: Snapshot): QueueView {
     return { ...store, localPath: writeView(store), companions: {} };
   });
   return { stores, walMissing };
-}
-
-function headerSaysWal(path: string): boolean {
-  const fd = openSync(path, 'r');
-  try {
-    const head = Buffer.alloc(100);
-    const n = readSync(fd, head, 0, 100, 0);
-    return parseSqliteHeader(head.subarray(0, n), statSync(path).size).saysWal;
-  } finally {
-    closeSync(fd);
-  }
 }
 
 function writeView(store: StoreRef): string {

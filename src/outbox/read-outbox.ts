@@ -4,10 +4,10 @@
  * `position` is deterministic for a given snapshot. Reads only the snapshot's private copies and
  * never consults the wall clock (the simulator seeds itself from this), so equal bytes give equal output.
  */
-import { closeSync, openSync, readSync } from 'node:fs';
 import type { Snapshot, StoreRef } from '../snapshot/types.js';
 import { OPEN_STATUSES, type OutboxOp, type OutboxQueueInfo, type OutboxRecordState, type OutboxSnapshot } from './types.js';
 import { openSqlite } from '../readers/sqlite-open.js';
+import { headerSaysWal } from '../readers/sqlite.js';
 import { isAndroidAsyncStorage, readAndroidAsyncStorage, readIosAsyncStorage, type AsyncStorageStore } from '../readers/asyncstorage.js';
 import { readSqliteOutbox, type QueueEntry } from './sqlite-queues.js';
 import { readReduxPersistOutbox } from './redux-persist-queue.js';
@@ -16,18 +16,6 @@ import { readMirrorQueues } from './mirror-queues.js';
 export interface ReadOutboxOptions {
   /** Timestamps after this (UTC ms) are ignored when picking `newestTimestamp` (future outliers). */
   ignoreAfterMs?: number;
-}
-
-/** Byte 18 of a SQLite header is the write version: 2 means WAL mode. */
-function headerSaysWal(path: string): boolean {
-  const fd = openSync(path, 'r');
-  try {
-    const buf = Buffer.alloc(20);
-    const n = readSync(fd, buf, 0, 20, 0);
-    return n === 20 && buf.toString('latin1', 0, 15) === 'SQLite format 3' && (buf[18] === 2 || buf[19] === 2);
-  } finally {
-    closeSync(fd);
-  }
 }
 
 function entryMap(store: AsyncStorageStore): Map<string, string> {

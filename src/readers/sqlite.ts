@@ -5,6 +5,7 @@
  * writes. Each step that can fail on a damaged file is isolated, so one unreadable table is reported
  * and the rest is still read.
  */
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import type { SqliteDb } from './sqlite-open.js';
 
 export interface SqliteColumn {
@@ -66,6 +67,18 @@ export function parseSqliteHeader(head: Buffer, fileSizeBytes: number): SqliteHe
   if (head.length >= 100 && head.readUInt32BE(24) === head.readUInt32BE(92)) pageCount = head.readUInt32BE(28) || null;
   const truncated = head.length < 100 || (pageCount !== null && pageSize > 0 && fileSizeBytes < pageCount * pageSize);
   return { pageSize, saysWal, pageCount, truncated };
+}
+
+/** Whether a database file's header says WAL mode (checked on the file, without opening it). */
+export function headerSaysWal(path: string): boolean {
+  const fd = openSync(path, 'r');
+  try {
+    const head = Buffer.alloc(100);
+    const n = readSync(fd, head, 0, 100, 0);
+    return parseSqliteHeader(head.subarray(0, n), fstatSync(fd).size).saysWal;
+  } finally {
+    closeSync(fd);
+  }
 }
 
 export function readSqliteSchema(db: SqliteDb): SqliteSchema {
