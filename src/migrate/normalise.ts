@@ -5,6 +5,8 @@
  * timestamp units → UTC ms, counted per field) or refused: a value the column cannot represent is
  * kept as it was and listed as a fidelity issue. A row without an id is set aside, never dropped.
  */
+import { isPlainObject } from '../json-value.js';
+import { canonicalJson } from '../outbox/idempotency.js';
 import { collectionColumns, type ColumnKind } from '../schema/index.js';
 import { normaliseTimestamp } from './timestamps.js';
 import type {
@@ -136,8 +138,8 @@ export function normaliseRow(raw: unknown, index: number, ctx: RowContext): Sour
   if (mapping.vectorClock !== undefined) {
     const v = row[mapping.vectorClock];
     const parsed = typeof v === 'string' ? tryParse(v) : v;
-    if (parsed !== undefined && parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed)) {
-      vectorClock = JSON.stringify(sortKeys(parsed as Record<string, unknown>));
+    if (isPlainObject(parsed)) {
+      vectorClock = canonicalJson(parsed);
     } else if (v !== null && v !== undefined) {
       issue(mapping.vectorClock, 'vector clock is not a JSON object; kept as text', v);
       vectorClock = typeof v === 'string' ? v : JSON.stringify(v);
@@ -323,10 +325,4 @@ function tryParse(text: string): unknown {
   } catch {
     return undefined;
   }
-}
-
-function sortKeys(obj: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const k of Object.keys(obj).sort()) out[k] = obj[k];
-  return out;
 }
