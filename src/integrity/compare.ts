@@ -29,6 +29,12 @@ export interface CompareOptions {
   /** Compare exactly these collections (absent on a side = no records there). */
   collections?: string[];
   expectPending?: boolean;
+  /**
+   * More sources whose open ops explain differences under `expectPending` (the three-way run's
+   * migrated copy, whose `sync_queue` holds what migrate derived); a's and b's own ops take
+   * precedence in the report.
+   */
+  pendingFrom?: RecordSource[];
   repairPlan?: boolean;
   /** Worker threads for SQLite scans; default one per core (2 here). 1 = in-process. */
   workers?: number;
@@ -119,7 +125,7 @@ export async function compareSources(a: RecordSource, b: RecordSource, opts: Com
     }
     all.sort((x, y) => cmp(x.collection, y.collection) || cmp(x.id, y.id));
 
-    if (opts.expectPending) await markExpected(all, [a, b]);
+    if (opts.expectPending) await markExpected(all, [...(opts.pendingFrom ?? []), a, b]);
     const max = opts.maxDifferences ?? DEFAULT_MAX_DIFFERENCES;
     const listed = all.slice(0, max);
     const redactor = redactorFor(opts.redact === true);

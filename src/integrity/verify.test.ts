@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalServer, type LocalServer } from '../backends/local/server.js';
+import type { Backend, Change } from '../backends/types.js';
 import { migrateSnapshot } from '../migrate/run.js';
 import { applyUnifiedSchema } from '../schema/index.js';
 import { FIXTURES, hashTree, scratchDir } from '../test-support/cli.js';
@@ -197,5 +198,69 @@ describe('live backend source', { timeout: 60_000 }, () => {
     const report = await compare(path, `local:${server.url}`);
     expect(report.differences).toEqual([{ collection: 'moods', id: 'm2', kind: 'differs', fields: [{ field: 'rating', a: '2', b: '9' }] }]);
     await client.close();
+  });
+});
+
+describe('backend source spills the feed to disk', () => {
+  it('keeps the last change per record, int64 and tombstones intact, across many pages; removes its file on close', async () => {
+    const { backendSource } = await import('./sources/server.js');
+    const { digestRecords } = await import('./digest.js');
+    const { createRecordHasher } = await import('./record-hash.js');
+    const { comparisonContext } = await import('./compare.js');
+    const { readdirSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    // 1,200 changes over 3 pull pages: every record written twice, some deleted, int64 values
+    const changes: Change[] = [];
+    for (let round = 0; round < 2; round++) {
+      for (let i = 0; i < 600; i++) {
+        const deleted = round === 1 && i % 7 === 0;
+        changes.push({
+          collection: 'userProgress',
+          recordId: `r${i}`,
+          version: round + 1,
+          deleted,
+          data: deleted ? null : { totalMinutes: BigInt(i * 10 + round), note: `n${round}`, updatedAt: 1_700_000_000_000 + round },
+          updatedAt: 1_700_000_000_000 + round,
+        });
+      }
+    }
+    let pulls = 0;
+    const backend: Backend = {
+      kind: 'convex',
+      push: async () => [],
+      pull: async (cursor) => {
+        pulls++;
+        const at = cursor === null ? 0 : Number(cursor);
+        return { changes: changes.slice(at, at + 500), cursor: String(at + 500), hasMore: at + 500 < changes.length };
+      },
+      close: async () => {},
+    };
+    const feedDirs = () => readdirSync(tmpdir()).filter((n) => n.startsWith(`syncdoc-feed-p${process.pid}-`));
+    const before = feedDirs().length;
+    const source = backendSource(backend, 'fake', async () => {});
+    const hasher = await createRecordHasher();
+    const ctx = { ...comparisonContext({}, true), hasher };
+    expect(await source.collections()).toEqual(['user_progress']);
+    expect(pulls).toBe(3);
+    expect(feedDirs().length).toBe(before + 1);
+    const got = (await source.digest('user_progress', ctx)).toDigest();
+    // ground truth: the last change per record, built in memory here
+    const last = new Map<string, Change>();
+    for (const ch of changes) last.set(ch.recordId, ch);
+    const want = await digestRecords(
+      [...last.values()].map((ch) => ({
+        id: ch.recordId,
+        fields: ch.deleted ? { deletedAt: ch.updatedAt } : { ...ch.data },
+      })),
+      hasher,
+      ctx.rules,
+    );
+    expect(got).toEqual(want);
+    expect(got.count).toBe(600);
+    const recs = await source.records('user_progress', new Set(['r1', 'r7']), ctx);
+    expect(recs.get('r1')?.fields['totalMinutes']).toBe(11n);
+    expect(recs.get('r7')?.fields).toEqual({ deletedAt: 1_700_000_000_001 });
+    await source.close();
+    expect(feedDirs().length).toBe(before);
   });
 });

@@ -10,6 +10,7 @@ import { Option } from 'commander';
 import { ExitCode, UsageError } from '../../errors.js';
 import type { CheckReport } from '../../integrity/checks.js';
 import type { CompareReport, Difference } from '../../integrity/compare.js';
+import type { ThreeWayReport } from '../../integrity/three-way.js';
 import type { renderFindings as RenderFindings, renderTable as RenderTable } from '../../output/style.js';
 import { action, writeOut } from '../runtime.js';
 
@@ -25,6 +26,7 @@ export interface VerifyCommandOptions {
   workers?: string;
   maxDifferences: string;
   profile: string;
+  migrated?: string;
 }
 
 export interface ParsedVerifyOptions {
@@ -39,6 +41,8 @@ export interface ParsedVerifyOptions {
   workers?: number;
   maxDifferences: number;
   profile: string;
+  /** The migrated copy of a, compared with a and with b as a third side. */
+  migrated?: string;
 }
 
 const list = (v: string | undefined): string[] =>
@@ -58,9 +62,9 @@ function positiveInt(name: string, v: string, min: number): number {
 /** argv → typed options; every UsageError (exit 2) is raised here, before any I/O. */
 export function parseVerifyOptions(sources: string[], o: VerifyCommandOptions): ParsedVerifyOptions {
   const two = sources.length === 2;
-  if (!two && (o.expectPending || o.repairPlan || o.collections !== undefined)) {
-    throw new UsageError('--expect-pending, --repair-plan and --collections compare two sources', {
-      hint: 'syncdoc verify <a> <b> --expect-pending',
+  if (!two && (o.expectPending || o.repairPlan || o.collections !== undefined || o.migrated !== undefined)) {
+    throw new UsageError('--expect-pending, --repair-plan, --collections and --migrated compare two sources', {
+      hint: 'syncdoc verify <device> <server> --migrated <unified.db> --expect-pending',
     });
   }
   const parsed: ParsedVerifyOptions = {
@@ -77,6 +81,10 @@ export function parseVerifyOptions(sources: string[], o: VerifyCommandOptions): 
   if (o.collections !== undefined) {
     parsed.collections = list(o.collections);
     if (parsed.collections.length === 0) throw new UsageError('--collections needs at least one name', { hint: '--collections moods,exercises' });
+  }
+  if (o.migrated !== undefined) {
+    if (o.migrated.trim() === '') throw new UsageError('--migrated needs a path', { hint: '--migrated unified.db' });
+    parsed.migrated = o.migrated;
   }
   if (o.workers !== undefined) parsed.workers = positiveInt('--workers', o.workers, 1);
   return parsed;
@@ -99,14 +107,16 @@ export function register(program: Command): void {
     .option('--include <fields>', 'comma-separated sync-only fields to compare after all (e.g. serverId,syncStatus)')
     .option('--collections <names>', 'compare only these collections (two sources)')
     .option('--expect-pending', 'report differences explained by pending outbox ops as expected, not as mismatches')
+    .option('--migrated <db>', "a's migrated copy as a third side: compared with a (strictly) and with b (pending ops of its sync_queue)")
     .option('--repair-plan', 'print the ops that would bring b in line with a (never executed)')
     .option('--workers <n>', 'worker threads for SQLite scans (default: one per core)')
     .option('--max-differences <n>', 'differences listed in full (all are counted)', '1000')
     .option('--profile <name>', 'migrate profile for snapshot folders/archives (auto, a profile name or a .json file)', 'auto')
     .action(
       action<[string, string | undefined], VerifyCommandOptions>(async ([a, b], raw, globals) => {
-        const sources = b === undefined ? [a] : [a, b];
-        const opts = parseVerifyOptions(sources, raw);
+        const given = b === undefined ? [a] : [a, b];
+        const opts = parseVerifyOptions(given, raw);
+        const sources = opts.migrated === undefined ? given : [...given, opts.migrated];
         const { parseBackendSpec, openRecordSource } = await import('../../integrity/open-source.js');
         for (const s of sources) parseBackendSpec(s); // bad backend specs are usage errors: before any I/O
         const { renderJson } = await import('../../output/json.js');
@@ -125,6 +135,15 @@ export function register(program: Command): void {
             spinner.stop();
             await writeOut(globals.json ? renderJson(report) : renderCheckReport(report, { style, renderFindings, renderTable }));
             return report.verdict === 'pass' ? ExitCode.ok : ExitCode.problems;
+          }
+          if (opened.length === 3) {
+            const { compareThreeWay } = await import('../../integrity/three-way.js');
+            spinner.text('comparing digests (three sides)');
+            const report = await compareThreeWay(opened[0]!.source, opened[1]!.source, opened[2]!.source, { ...opts, redact: globals.redact });
+            report.findings.push(...opened.flatMap((o) => o.findings));
+            spinner.stop();
+            await writeOut(globals.json ? renderJson(report) : renderThreeWayReport(report, { style, renderFindings, renderTable }));
+            return report.verdict === 'match' ? ExitCode.ok : ExitCode.problems;
           }
           const { compareSources } = await import('../../integrity/compare.js');
           spinner.text('comparing digests');
@@ -188,6 +207,24 @@ export function renderCompareReport(r: CompareReport, { style, renderTable, rend
       ? style.green(`MATCH${r.counts.expected ? ` (${r.counts.expected} differences explained by pending ops)` : ''}`)
       : style.red(`MISMATCH: ${r.counts.unexpected} unexpected difference${r.counts.unexpected === 1 ? '' : 's'}`);
   out.push('', `verdict: ${verdict}`);
+  return out.join('\n') + '\n';
+}
+
+/** The three pairs one after another, each as a two-source report, then the overall verdict. */
+export function renderThreeWayReport(r: ThreeWayReport, renderers: Renderers): string {
+  const { style, renderFindings } = renderers;
+  const sections: Array<[string, CompareReport]> = [
+    ['a (device) vs b (server)', r.pairs.aB],
+    ['a (device) vs migrated: the migration kept every record (pending ops explain nothing here)', r.pairs.aMigrated],
+    ['migrated vs b (server)', r.pairs.migratedB],
+  ];
+  const out: string[] = [sourceLine('a', r.a), sourceLine('b', r.b), sourceLine('migrated', r.migrated)];
+  for (const [title, pair] of sections) {
+    out.push('', style.bold(`== ${title} ==`), renderCompareReport(pair, renderers).trimEnd());
+  }
+  if (r.findings.length > 0) out.push('', renderFindings(r.findings, style).trimEnd());
+  const failed = sections.filter(([, p]) => p.verdict !== 'match').map(([t]) => t.split(':')[0]!);
+  out.push('', `three-way verdict: ${r.verdict === 'match' ? style.green('MATCH') : style.red(`MISMATCH (${failed.join('; ')})`)}`);
   return out.join('\n') + '\n';
 }
 
