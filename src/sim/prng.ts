@@ -69,10 +69,19 @@ export class Rng {
     for (let i = 0; i < 8; i++) this.gen.next();
   }
 
+  // The rejection limit of the last range drawn from: a stream mostly draws from one range over and
+  // over (a loss ratio, a latency span), and the 2^32 modulo is a float division.
+  private lastN = 0;
+  private lastLimit = 0;
+
   /** A uniform integer in [0, n), 1 ≤ n ≤ 2^32, unbiased (rejection sampling). */
   int(n: number): number {
     if (n <= 1) return 0;
-    const limit = 0x100000000 - (0x100000000 % n);
+    let limit = this.lastLimit;
+    if (n !== this.lastN) {
+      limit = this.lastLimit = 0x100000000 - (0x100000000 % n);
+      this.lastN = n;
+    }
     for (;;) {
       const u = this.gen.next() >>> 0;
       if (u < limit) return u % n;

@@ -493,7 +493,8 @@ export function simulate(scenario: Scenario, variant: AlgorithmVariant, seed: bi
     } else if (msg.kind === 'pull-resp') {
       const changes = msg.data as Array<{ key: string; rec: Rec }>;
       const cursor = msg.cursor;
-      for (const { key, rec: remote } of changes) {
+      for (let c = 0; c < changes.length; c++) {
+        const { key, rec: remote } = changes[c]!;
         const local = node.store.get(key);
         const next = alg.pullApply(node.ctx, local, remote, pendingFields(node, key));
         if (next === undefined || next === local) continue;

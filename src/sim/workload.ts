@@ -57,6 +57,45 @@ function mergeSlots(devices: readonly string[], times: readonly number[][]): Arr
   return out;
 }
 
+/**
+ * `count` distinct fields drawn without replacement (each draw an index into the fields not yet
+ * drawn, in list order), valued in draw order, listed sorted by name. One and two fields, the usual
+ * counts, are picked without a scratch list, Map or sort: the same draws, values and key order.
+ */
+export function pickFields(rng: Rng, fields: readonly string[], count: number, device: string, value: (device: string) => string): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  if (count === 1) {
+    out[fields[rng.int(fields.length)]!] = value(device);
+    return out;
+  }
+  if (count === 2) {
+    const i = rng.int(fields.length);
+    const j0 = rng.int(fields.length - 1);
+    const a = fields[i]!;
+    const b = fields[j0 >= i ? j0 + 1 : j0]!;
+    const va = value(device);
+    const vb = value(device);
+    if (a < b) {
+      out[a] = va;
+      out[b] = vb;
+    } else if (a > b) {
+      out[b] = vb;
+      out[a] = va;
+    } else {
+      out[a] = vb; // a field listed twice: one key, the later value (as the Map kept it)
+    }
+    return out;
+  }
+  const names = fields.slice();
+  const picked = new Map<string, string>();
+  for (let i = 0; i < count; i++) {
+    const name = names.splice(rng.int(names.length), 1)[0]!;
+    picked.set(name, value(device));
+  }
+  for (const k of [...picked.keys()].sort()) out[k] = picked.get(k);
+  return out;
+}
+
 function generate(scenario: Scenario, g: GeneratorSpec, seed: bigint): OpSpec[] {
   const rng = new Rng(seed, 'workload');
   const devices = g.devices ?? scenario.devices.map((d) => d.id);
@@ -102,16 +141,7 @@ function generate(scenario: Scenario, g: GeneratorSpec, seed: bigint): OpSpec[] 
       continue;
     }
     const count = rng.between(g.fieldsPerUpdate.min, g.fieldsPerUpdate.max);
-    const names = g.fields.slice();
-    // values are numbered in draw order, the record lists the fields sorted by name
-    const picked = new Map<string, string>();
-    for (let i = 0; i < count; i++) {
-      const name = names.splice(rng.int(names.length), 1)[0]!;
-      picked.set(name, value(slot.device));
-    }
-    const sorted: Record<string, unknown> = {};
-    for (const k of picked.size > 1 ? [...picked.keys()].sort() : picked.keys()) sorted[k] = picked.get(k);
-    ops.push({ at: slot.at, device: slot.device, op: 'update', collection: target.collection, id: target.id, fields: sorted });
+    ops.push({ at: slot.at, device: slot.device, op: 'update', collection: target.collection, id: target.id, fields: pickFields(rng, g.fields, count, slot.device, value) });
   }
   return ops;
 }
