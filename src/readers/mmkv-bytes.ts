@@ -59,38 +59,6 @@ export function readVarint64(buf: Uint8Array, pos: { at: number }, end: number):
   return undefined;
 }
 
-/**
- * Which 4 KiB blocks of a buffer are pure ASCII, found with the native (SIMD) check: a value whose
- * blocks all are is ASCII without a byte loop, and nearly every value of a large store is.
- */
-export class AsciiBlocks {
-  private readonly blocks: Uint8Array;
-
-  constructor(
-    private readonly buf: Buffer,
-    end: number,
-  ) {
-    this.blocks = new Uint8Array(Math.ceil(end / ASCII_BLOCK));
-    for (let b = 0; b < this.blocks.length; b++) {
-      this.blocks[b] = isAscii(buf.subarray(b * ASCII_BLOCK, Math.min(end, (b + 1) * ASCII_BLOCK))) ? 1 : 0;
-    }
-  }
-
-  /** True when `buf[start, end)` is ASCII (`end` within the mapped range). */
-  isAscii(start: number, end: number): boolean {
-    if (end <= start) return true;
-    const last = (end - 1) >> ASCII_SHIFT;
-    let b = start >> ASCII_SHIFT;
-    for (; b <= last; b++) if (this.blocks[b] === 0) break;
-    if (b > last) return true;
-    for (let i = start; i < end; i++) if ((this.buf[i] as number) >= 0x80) return false;
-    return true;
-  }
-}
-
-const ASCII_SHIFT = 12;
-const ASCII_BLOCK = 1 << ASCII_SHIFT;
-
 export type TextEncoding = 'utf-8' | 'modified-utf-8';
 
 /** Above this length the native (SIMD) ASCII check beats a JS byte loop, view included. */

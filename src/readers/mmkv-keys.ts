@@ -21,9 +21,9 @@ export function indexKeys(buf: Uint8Array, items: ParsedItems): KeyIndex {
   let cap = 16;
   while (cap < n * 2) cap *= 2;
   const mask = cap - 1;
-  const slots = new Int32Array(cap).fill(-1);
-  // Each slot's hash: most probes then end without touching the key bytes.
-  const hashes = new Int32Array(cap);
+  // Per slot: [key number + 1 (0 = empty), hash], side by side (one cache line per probe); the
+  // hash ends most probes without touching the key bytes.
+  const slots = new Int32Array(cap * 2);
   // Per distinct key (in order of first appearance): an item holding its bytes, its last item,
   // and its first deletion (-1: never deleted).
   const first = new Int32Array(n);
@@ -40,9 +40,9 @@ export function indexKeys(buf: Uint8Array, items: ParsedItems): KeyIndex {
     let slot = h & mask;
     let k = -1;
     for (;;) {
-      const s = slots[slot] as number;
+      const s = (slots[2 * slot] as number) - 1;
       if (s === -1) break;
-      if (hashes[slot] === h && sameBytes(buf, first[s] as number, ks, ke, keyStart, keyEnd)) {
+      if (slots[2 * slot + 1] === h && sameBytes(buf, first[s] as number, ks, ke, keyStart, keyEnd)) {
         k = s;
         break;
       }
@@ -50,8 +50,8 @@ export function indexKeys(buf: Uint8Array, items: ParsedItems): KeyIndex {
     }
     if (k === -1) {
       k = keys++;
-      slots[slot] = k;
-      hashes[slot] = h;
+      slots[2 * slot] = k + 1;
+      slots[2 * slot + 1] = h;
       first[k] = i;
       firstDeletion[k] = -1;
     }

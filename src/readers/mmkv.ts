@@ -11,7 +11,7 @@ import { basename } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { InputError } from '../errors.js';
 import type { Finding, Severity } from '../findings.js';
-import { AsciiBlocks, decodeText, type TextEncoding } from './mmkv-bytes.js';
+import { decodeText, type TextEncoding } from './mmkv-bytes.js';
 import { aesCandidates, decryptMmkvRegion, effectiveMmkvKey, mmkvIv, type AesBits } from './mmkv-crypto.js';
 import { hasKeyExpiration, META_STRUCT_BYTES, parseMmkvMeta, type MmkvMeta } from './mmkv-meta.js';
 import { itemAt, parseItems, type ParsedItems } from './mmkv-items.js';
@@ -324,7 +324,6 @@ export function readMmkvInstance(data: Uint8Array, crcFile: Uint8Array | undefin
   const nowSec = opts.nowMs === undefined ? undefined : Math.floor(opts.nowMs / 1000);
   const expired: string[] = [];
   let unverified = 0;
-  const ascii = new AsciiBlocks(plain, parsed.parsedEnd);
   const jsonScan = new JsonStateScan(plain);
   // Live items in file order. Only what findings and collections need is decoded here; the
   // entries themselves are made (or written as JSON) from the columns on demand.
@@ -338,7 +337,7 @@ export function readMmkvInstance(data: Uint8Array, crcFile: Uint8Array | undefin
     cols.valueStart[j] = vs;
     cols.valueEnd[j] = ve;
     const payloadEnd = expiring && ve - vs >= 5 ? ve - 4 : ve;
-    const shape = mmkvValueShape(plain, vs, payloadEnd, ascii);
+    const shape = mmkvValueShape(plain, vs, payloadEnd);
     cols.shape[j] = shape;
     if (ve > HEADER_BYTES + verifiedSize) unverified++;
     let key: string | undefined;

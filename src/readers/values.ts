@@ -6,7 +6,7 @@
  * so in `alternatives` instead of pretending. 64-bit integers stay exact as BigInt.
  */
 import { isUtf8 } from 'node:buffer';
-import { decodeText, decodeTextAt, type AsciiBlocks, readVarint32, readVarint64, VARINT_BAD, type TextEncoding } from './mmkv-bytes.js';
+import { decodeText, decodeTextAt, readVarint32, readVarint64, VARINT_BAD, type TextEncoding } from './mmkv-bytes.js';
 
 export const MMKV_VALUE_TYPES = [
   'bool',
@@ -70,11 +70,11 @@ export const SHAPE_STRING = 2;
 export const SHAPE_DOUBLE = 3;
 export const SHAPE_OTHER = 4;
 
-export function mmkvValueShape(buf: Buffer, start: number, end: number, ascii?: AsciiBlocks): number {
+export function mmkvValueShape(buf: Buffer, start: number, end: number): number {
   const n = end - start;
   if (n === 1 && ((buf[start] as number) & 0xfe) === 0) return buf[start] === 0 ? SHAPE_FALSE : SHAPE_TRUE;
   const body = lengthPrefixedBody(buf, start, end);
-  if (body >= 0) return (ascii !== undefined && ascii.isAscii(body, end)) || isUtf8At(buf, body, end) ? SHAPE_STRING : SHAPE_OTHER;
+  if (body >= 0) return isUtf8At(buf, body, end) ? SHAPE_STRING : SHAPE_OTHER;
   return n === 8 ? SHAPE_DOUBLE : SHAPE_OTHER;
 }
 
@@ -85,11 +85,15 @@ export function lengthPrefixedBody(buf: Uint8Array, start: number, end: number):
   return len !== VARINT_BAD && CURSOR.at + len === end ? CURSOR.at : -1;
 }
 
-/** Strict UTF-8 (what decodeText calls 'utf-8'); ASCII, nearly all text, without a view. */
+/** Strict UTF-8 (what decodeText calls 'utf-8'): short text by a byte loop, longer by the native (SIMD) check. */
 function isUtf8At(buf: Buffer, start: number, end: number): boolean {
+  if (end - start >= NATIVE_UTF8_MIN) return isUtf8(new Uint8Array(buf.buffer, buf.byteOffset + start, end - start));
   for (let i = start; i < end; i++) if ((buf[i] as number) >= 0x80) return isUtf8(buf.subarray(i, end));
   return true;
 }
+
+/** From this length the native check (a plain Uint8Array view: cheaper than subarray) beats the loop. */
+const NATIVE_UTF8_MIN = 48;
 
 /**
  * inferMmkvValue over `buf[start, end)`. The react-native-mmkv shapes (bool, string, double) are
