@@ -281,25 +281,24 @@ export class JsonStreamWriter {
 
   /** A number as JSON writes it; int32 values (sizes, offsets) digit by digit, no string made. */
   private number(v: number): void {
-    if ((v | 0) !== v) return this.ascii(Number.isFinite(v) ? String(v) : 'null');
+    if ((v | 0) !== v || v === -2147483648) return this.ascii(Number.isFinite(v) ? String(v) : 'null');
     this.room(11);
     const c = this.chunk;
     let p = this.pos;
     let n = v;
     if (n < 0) {
       c[p++] = 0x2d;
-      n = -n; // -2^31 negates to 2^31: still exact as a double
+      n = -n;
     }
-    const start = p;
-    do {
-      c[p++] = 0x30 + (n % 10);
-      n = Math.floor(n / 10);
-    } while (n > 0);
-    // Digits came out least significant first.
-    for (let i = start, j = p - 1; i < j; i++, j--) {
-      const t = c[i] as number;
-      c[i] = c[j] as number;
-      c[j] = t;
+    // Digits written from the last one back: count them first.
+    let digits = 1;
+    for (let x = n; x >= 10; x = (x / 10) | 0) digits++;
+    p += digits;
+    for (let i = p - 1; ; i--) {
+      const q = (n / 10) | 0;
+      c[i] = 0x30 + n - q * 10;
+      if (q === 0) break;
+      n = q;
     }
     this.pos = p;
   }
