@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { JsonStreamWriter, type JsonSink } from './json-stream.js';
+import { JSON_ARRAY_SOURCE, jsonStreamBytes, JsonStreamWriter, type JsonArraySource, type JsonSink } from './json-stream.js';
 
 /**
  * A sink that holds each chunk (no copy) until it releases it asynchronously, as a pipe does, and
@@ -119,5 +119,47 @@ describe('JsonStreamWriter', () => {
     await expect(new JsonStreamWriter(closing).document(doc)).rejects.toThrow(/closed/);
     const gone: JsonSink = { write: () => false, once: () => undefined, removeListener: () => undefined, destroyed: true };
     await expect(new JsonStreamWriter(gone).document(doc)).rejects.toThrow(/closed/);
+  });
+
+  it('array sources: bytes written by the elements equal JSON.stringify of toJSON, with drains, at any depth', async () => {
+    // Elements of UTF-8 text and hex written from bytes (runs across chunk ends included).
+    const texts = ['plain', 'q"u\\o\nte\u0000\u001f\u007f', 'é😀\u2028\ufffd', 'x'.repeat(1_500_000) + '"', ''];
+    const bytes = texts.map((t) => Buffer.from(t, 'utf8'));
+    const source: JsonArraySource = {
+      [JSON_ARRAY_SOURCE]: true,
+      length: bytes.length,
+      writeElement(w, i, depth) {
+        const b = bytes[i] as Buffer;
+        w.writeMember(depth, 'text', true);
+        w.writeUtf8String(b, 0, b.length);
+        w.writeMember(depth, 'hex', false);
+        w.writeHexString(b, 0, b.length);
+        w.writeMember(depth, 'n', false);
+        w.writeNumber(i * 1.5);
+        w.writeObjectEnd(depth);
+      },
+      toJSON: () => bytes.map((b, i) => ({ text: b.toString('utf8'), hex: b.toString('hex'), n: i * 1.5 })),
+    };
+    for (const doc of [{ entries: source }, { a: [{ b: { c: { d: { entries: source } } } }] }, { empty: { ...source, length: 0, toJSON: () => [] } }]) {
+      const ref = JSON.stringify(doc, null, 2) + '\n';
+      expect(await streamed(doc, undefined, 3)).toBe(ref);
+      expect(jsonStreamBytes(doc).toString('utf8')).toBe(ref);
+    }
+  });
+
+  it('writeUtf8String escapes any valid UTF-8 as JSON.stringify does', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: fc.oneof(fc.constantFrom('"', '\\', '\n', '\u0000', '\u001f', '\u007f', 'a', 'é', '\ufffd', '😀', '\u2028'), fc.string({ unit: 'grapheme', maxLength: 3 })) }), (text) => {
+        const b = Buffer.from(text, 'utf8');
+        const source: JsonArraySource = {
+          [JSON_ARRAY_SOURCE]: true,
+          length: 1,
+          writeElement: (w) => w.writeUtf8String(b, 0, b.length),
+          toJSON: () => [text],
+        };
+        expect(jsonStreamBytes([source]).toString('utf8')).toBe(JSON.stringify([[text]], null, 2) + '\n');
+      }),
+      { numRuns: 500 },
+    );
   });
 });

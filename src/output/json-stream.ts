@@ -20,6 +20,35 @@ const MAX_IN_FLIGHT = 4;
 /** JSON's two-char escapes for the ASCII controls that have one; the rest are \u00xx. */
 const SHORT_ESCAPES: Record<number, number> = { 0x08: 0x62, 0x09: 0x74, 0x0a: 0x6e, 0x0c: 0x66, 0x0d: 0x72 };
 const HEX_DIGITS = '0123456789abcdef';
+/** Runs of plain bytes at least this long are copied natively (a view costs less than the loop). */
+const LONG_RUN = 48;
+
+/**
+ * An array whose elements serialise themselves into the writer (e.g. straight from a file's bytes)
+ * instead of being built as objects first. `toJSON` gives the same array for JSON.stringify: the
+ * two must produce the same bytes. Marked by this symbol.
+ */
+export const JSON_ARRAY_SOURCE = Symbol('syncdoc.jsonArraySource');
+
+export interface JsonArraySource {
+  readonly [JSON_ARRAY_SOURCE]: true;
+  readonly length: number;
+  /** Writes element `index` (an array element at `depth`: its members are at depth + 1). */
+  writeElement(w: JsonStreamWriter, index: number, depth: number): void;
+  toJSON(): unknown[];
+}
+
+function isArraySource(v: unknown): v is JsonArraySource {
+  return typeof v === 'object' && v !== null && (v as { [JSON_ARRAY_SOURCE]?: unknown })[JSON_ARRAY_SOURCE] === true;
+}
+
+/** Byte pairs of lowercase hex, for rawHex written straight from the payload bytes. */
+const HEX_HI = new Uint8Array(256);
+const HEX_LO = new Uint8Array(256);
+for (let b = 0; b < 256; b++) {
+  HEX_HI[b] = HEX_DIGITS.charCodeAt(b >> 4);
+  HEX_LO[b] = HEX_DIGITS.charCodeAt(b & 0xf);
+}
 
 /** The minimal Writable surface used (process.stdout, a file stream, a test sink). */
 export interface JsonSink {
@@ -66,6 +95,13 @@ export class JsonStreamWriter {
     await this.relieve();
   }
 
+  /** The same bytes as `document`, written synchronously (the sink must take them at once). */
+  documentSync(value: unknown): void {
+    this.value(prepared(value, ''), 0);
+    this.ascii('\n');
+    this.flush();
+  }
+
   /**
    * The document's skeleton (the root, instances, short arrays near the root) is walked
    * asynchronously; the elements of long arrays (entries, findings) are serialised synchronously,
@@ -74,6 +110,18 @@ export class JsonStreamWriter {
    */
   private async walk(v: unknown, depth: number): Promise<void> {
     if (depth > MAX_ASYNC_DEPTH || v === null || typeof v !== 'object') return this.value(v, depth);
+    if (isArraySource(v)) {
+      if (v.length === 0) return this.ascii('[]');
+      this.ascii('[');
+      for (let i = 0; i < v.length; i++) {
+        this.bytes(i === 0 ? this.closer(depth + 1) : this.separator(depth + 1));
+        v.writeElement(this, i, depth + 1);
+        const paused = this.pause();
+        if (paused !== undefined) await paused;
+      }
+      this.bytes(this.closer(depth));
+      return this.ascii(']');
+    }
     if (Array.isArray(v)) {
       if (v.length === 0) return this.ascii('[]');
       this.ascii('[');
@@ -121,6 +169,16 @@ export class JsonStreamWriter {
         return this.ascii('null');
     }
     if (v === null) return this.ascii('null');
+    if (isArraySource(v)) {
+      if (v.length === 0) return this.ascii('[]');
+      this.ascii('[');
+      for (let i = 0; i < v.length; i++) {
+        this.bytes(i === 0 ? this.closer(depth + 1) : this.separator(depth + 1));
+        v.writeElement(this, i, depth + 1);
+      }
+      this.bytes(this.closer(depth));
+      return this.ascii(']');
+    }
     if (Array.isArray(v)) {
       if (v.length === 0) return this.ascii('[]');
       this.ascii('[');
@@ -223,25 +281,24 @@ export class JsonStreamWriter {
 
   /** A number as JSON writes it; int32 values (sizes, offsets) digit by digit, no string made. */
   private number(v: number): void {
-    if ((v | 0) !== v) return this.ascii(Number.isFinite(v) ? String(v) : 'null');
+    if ((v | 0) !== v || v === -2147483648) return this.ascii(Number.isFinite(v) ? String(v) : 'null');
     this.room(11);
     const c = this.chunk;
     let p = this.pos;
     let n = v;
     if (n < 0) {
       c[p++] = 0x2d;
-      n = -n; // -2^31 negates to 2^31: still exact as a double
+      n = -n;
     }
-    const start = p;
-    do {
-      c[p++] = 0x30 + (n % 10);
-      n = Math.floor(n / 10);
-    } while (n > 0);
-    // Digits came out least significant first.
-    for (let i = start, j = p - 1; i < j; i++, j--) {
-      const t = c[i] as number;
-      c[i] = c[j] as number;
-      c[j] = t;
+    // Digits written from the last one back: count them first.
+    let digits = 1;
+    for (let x = n; x >= 10; x = (x / 10) | 0) digits++;
+    p += digits;
+    for (let i = p - 1; ; i--) {
+      const q = (n / 10) | 0;
+      c[i] = 0x30 + n - q * 10;
+      if (q === 0) break;
+      n = q;
     }
     this.pos = p;
   }
@@ -304,6 +361,129 @@ export class JsonStreamWriter {
     let p = this.pos;
     for (let i = 0; i < b.length; i++) c[p++] = b[i] as number;
     this.pos = p;
+  }
+
+  // The fragment API of JsonArraySource elements: the pieces of an object, written in order.
+
+  /** `{` and the first member's name, or `,` and a later one's, for an object at `depth`. */
+  writeMember(depth: number, name: string, first: boolean): void {
+    this.bytes(this.member(depth, name, first));
+  }
+
+  /** Closes an object at `depth` that has members. */
+  writeObjectEnd(depth: number): void {
+    this.bytes(this.closer(depth));
+    this.ascii('}');
+  }
+
+  /** Any JSON value, as the document walk writes it (`prepared` first). */
+  writeValue(v: unknown, depth: number): void {
+    this.value(prepared(v, ''), depth);
+  }
+
+  writeNumber(v: number): void {
+    this.number(v);
+  }
+
+  writeLiteral(s: 'true' | 'false' | 'null'): void {
+    this.ascii(s);
+  }
+
+  /**
+   * A JSON string whose text is `buf[start, end)`, which must be valid UTF-8 (no lone surrogates
+   * can occur in it): the bytes are copied with JSON.stringify's escapes, no string is made.
+   */
+  writeUtf8String(buf: Uint8Array, start: number, end: number): void {
+    this.room(2);
+    this.chunk[this.pos++] = 0x22;
+    let i = start;
+    while (i < end) {
+      // Room for the worst case (a 6-byte escape per byte) of the next stretch.
+      if (this.chunk.length - this.pos < 6) this.flush();
+      const c = this.chunk;
+      let p = this.pos;
+      const stop = Math.min(end, i + Math.floor((c.length - p) / 6));
+      while (i < stop) {
+        // A run of bytes that need no escape: scanned, then copied in one native move if long.
+        let r = i;
+        for (; r < stop; r++) {
+          const b = buf[r] as number;
+          if (b < 0x20 || b === 0x22 || b === 0x5c) break;
+        }
+        if (r - i >= LONG_RUN) {
+          c.set(buf.subarray(i, r), p);
+          p += r - i;
+        } else for (; i < r; i++) c[p++] = buf[i] as number;
+        i = r;
+        if (i === stop) break;
+        const b = buf[i++] as number;
+        c[p++] = 0x5c;
+        if (b === 0x22 || b === 0x5c) c[p++] = b;
+        else {
+          const short = SHORT_ESCAPES[b];
+          if (short !== undefined) c[p++] = short;
+          else {
+            c[p++] = 0x75;
+            c[p++] = 0x30;
+            c[p++] = 0x30;
+            c[p++] = HEX_HI[b] as number;
+            c[p++] = HEX_LO[b] as number;
+          }
+        }
+      }
+      this.pos = p;
+    }
+    this.room(1);
+    this.chunk[this.pos++] = 0x22;
+  }
+
+  /** Bytes of JSON text as they are (templates of a source's fixed parts). */
+  writeBytes(b: Buffer): void {
+    if (this.pos + b.length > this.chunk.length) return this.bytes(b);
+    this.chunk.set(b, this.pos);
+    this.pos += b.length;
+  }
+
+  /** A JSON string of text known to need no escape and to be one byte per character (hex). */
+  writeLatin1String(s: string): void {
+    const n = s.length + 2;
+    if (n > CHUNK_BYTES) return this.quoted(s);
+    this.room(n);
+    const c = this.chunk;
+    c[this.pos++] = 0x22;
+    this.pos += c.write(s, this.pos, 'latin1');
+    c[this.pos++] = 0x22;
+  }
+
+  /** A JSON string of the lowercase hex of `buf[start, end)`. */
+  writeHexString(buf: Buffer, start: number, end: number): void {
+    const n = 2 * (end - start) + 2;
+    if (n <= CHUNK_BYTES) {
+      // The native encoder, then one native copy: faster than a byte loop, even with the string.
+      this.room(n);
+      const c = this.chunk;
+      c[this.pos++] = 0x22;
+      this.pos += c.write(buf.toString('hex', start, end), this.pos, 'latin1');
+      c[this.pos++] = 0x22;
+      return;
+    }
+    this.room(2);
+    this.chunk[this.pos++] = 0x22;
+    let i = start;
+    while (i < end) {
+      if (this.chunk.length - this.pos < 2) this.flush();
+      const c = this.chunk;
+      let p = this.pos;
+      const stop = Math.min(end, i + ((c.length - p) >> 1));
+      for (; i < stop; i++) {
+        const b = buf[i] as number;
+        c[p++] = HEX_HI[b] as number;
+        c[p++] = HEX_LO[b] as number;
+      }
+      this.pos = p;
+    }
+    this.room(1);
+    this.chunk[this.pos++] = 0x22;
   }
 
   /** The bytes before a member's value (an object at `depth`, member at depth + 1). */
@@ -397,10 +577,27 @@ export class JsonStreamWriter {
  */
 function prepared(v: unknown, key: string | number): unknown {
   if (v !== null && typeof v === 'object') {
+    if (isArraySource(v)) return v;
     if (typeof (v as { toJSON?: unknown }).toJSON === 'function') v = (v as { toJSON(key: string): unknown }).toJSON(String(key));
     else if (v instanceof Number || v instanceof String || v instanceof Boolean) v = v.valueOf();
   }
   return typeof v === 'bigint' ? v.toString() : v;
+}
+
+/** `renderJson`'s bytes of `doc`, synchronously in one Buffer (tests, small documents). */
+export function jsonStreamBytes(doc: unknown, plainNames?: ReadonlySet<string>): Buffer {
+  const parts: Buffer[] = [];
+  const sink: JsonSink = {
+    write(chunk, done) {
+      parts.push(Buffer.from(chunk));
+      done?.();
+      return true;
+    },
+    once: () => sink,
+    removeListener: () => sink,
+  };
+  new JsonStreamWriter(sink, plainNames).documentSync(doc);
+  return Buffer.concat(parts);
 }
 
 /** `renderJson`'s document, streamed to `out` (process.stdout by default). */

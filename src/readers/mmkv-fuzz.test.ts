@@ -8,7 +8,10 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../errors.js';
 import { FIXTURES } from '../test-support/cli.js';
-import { readMmkvInstance, type MmkvDecodeOptions, type MmkvInstance } from './mmkv.js';
+import { jsonStreamBytes } from '../output/json-stream.js';
+import { mmkvEntriesJson, readMmkvInstance, type MmkvDecodeOptions, type MmkvInstance } from './mmkv.js';
+
+const reference = (v: unknown): string => JSON.stringify(v, (_k, x: unknown) => (typeof x === 'bigint' ? x.toString() : x), 2) + '\n';
 
 const DIR = join(FIXTURES, 'mmkv');
 const fixtures = readdirSync(DIR)
@@ -28,6 +31,10 @@ const fixtures = readdirSync(DIR)
 function decodeOrRefuse(data: Uint8Array, crc: Uint8Array | undefined, opts: MmkvDecodeOptions): MmkvInstance | InputError {
   try {
     const inst = readMmkvInstance(data, crc, opts);
+    // the entries written from the bytes are the JSON of the entry objects, byte for byte
+    const fast = mmkvEntriesJson(inst);
+    expect(fast).toBeDefined();
+    expect(jsonStreamBytes({ entries: fast }).toString('utf8')).toBe(reference({ entries: inst.entries }));
     // the result is a well-formed report
     expect(Array.isArray(inst.entries)).toBe(true);
     expect(inst.integrity.parsedBytes).toBeLessThanOrEqual(inst.integrity.regionBytes);

@@ -6,8 +6,8 @@
  * and the raw bytes of any redacted value are withheld, since hex would give the text back.
  */
 import { sortFindings, type Finding } from '../findings.js';
-import type { Redactor } from '../privacy/redact.js';
-import type { MmkvInstance } from './mmkv.js';
+import { NO_REDACTION, type Redactor } from '../privacy/redact.js';
+import { shareMmkvEntries, type MmkvInstance } from './mmkv.js';
 import { summariseCollections, type CollectionSummary } from './values-collections.js';
 import type { MmkvValue } from './values.js';
 
@@ -34,11 +34,14 @@ function instanceReport(inst: MmkvInstance, redactor: Redactor): MmkvInstanceRep
     name: inst.name,
     meta: inst.meta,
     integrity: inst.integrity,
-    entries: inst.entries.map((e) => redactEntry(e, redactor)),
+    entries: [],
     removedKeys: inst.removedKeys,
     collections: summariseCollections(inst.collections),
     findings: sortFindings(inst.findings),
   };
+  // Unredacted entries are the instance's own, made only if read (--json writes them from bytes).
+  if (redactor === NO_REDACTION) shareMmkvEntries(inst, out);
+  else out.entries = inst.entries.map((e) => redactEntry(e, redactor));
   if (inst.store !== undefined) out.store = inst.store;
   if (inst.history !== undefined) out.history = inst.history.map((h) => redactEntry(h, redactor));
   return out;

@@ -11,12 +11,26 @@ import { basename } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { InputError } from '../errors.js';
 import type { Finding, Severity } from '../findings.js';
-import { decodeText, escapeBytes, type TextEncoding } from './mmkv-bytes.js';
+import { decodeText, type TextEncoding } from './mmkv-bytes.js';
 import { aesCandidates, decryptMmkvRegion, effectiveMmkvKey, mmkvIv, type AesBits } from './mmkv-crypto.js';
 import { hasKeyExpiration, META_STRUCT_BYTES, parseMmkvMeta, type MmkvMeta } from './mmkv-meta.js';
-import { parseItems, type ParsedItems, type RawItem } from './mmkv-items.js';
-import { JsonValueCollector, type DecodedCollection, type JsonEnvelope, type JsonStore } from './values-collections.js';
-import { decodeMmkvValueAs, inferMmkvValue, inferMmkvValueAt, type MmkvValue, type MmkvValueType, type TypedValue } from './values.js';
+import { itemAt, parseItems, type ParsedItems } from './mmkv-items.js';
+import { indexKeys } from './mmkv-keys.js';
+import { describeKey, MmkvEntryTable, type DisplayKey } from './mmkv-entries.js';
+import type { JsonArraySource } from '../output/json-stream.js';
+import { JsonValueCollector, JsonStateScan, type DecodedCollection, type JsonEnvelope, type JsonStore } from './values-collections.js';
+import {
+  decodeMmkvValueAs,
+  inferMmkvValue,
+  inferMmkvValueAt,
+  lengthPrefixedBody,
+  mmkvValueShape,
+  SHAPE_OTHER,
+  SHAPE_STRING,
+  type MmkvValue,
+  type MmkvValueType,
+  type TypedValue,
+} from './values.js';
 
 export interface MmkvDecodeOptions {
   /** The encryption key as the app passed it (UTF-8 string or raw bytes). */
@@ -137,8 +151,40 @@ export interface MmkvInstance {
 }
 
 const HEADER_BYTES = 4;
-/** Largest region hex-encoded as one string (2 chars per byte, under V8's string length limit). */
-const MAX_WHOLE_HEX_BYTES = 128 * 1024 * 1024;
+/** Where an instance keeps its entry table (not enumerable: not part of the data). */
+const ENTRY_TABLE = Symbol('syncdoc.mmkvEntryTable');
+
+/**
+ * The instance's entries as a JSON array source (written from the file's bytes), for an object
+ * whose `entries` are still the decoder's (not yet made or replaced); undefined otherwise.
+ */
+export function mmkvEntriesJson(instance: object): JsonArraySource | undefined {
+  const table = (instance as { [ENTRY_TABLE]?: MmkvEntryTable })[ENTRY_TABLE];
+  const d = Object.getOwnPropertyDescriptor(instance, 'entries');
+  return table !== undefined && d?.get !== undefined ? table : undefined;
+}
+
+/** Gives `to` the entries of `from`, made only when read, and its JSON source. */
+export function shareMmkvEntries(from: MmkvInstance, to: { entries: MmkvEntry[] }): void {
+  const table = (from as { [ENTRY_TABLE]?: MmkvEntryTable })[ENTRY_TABLE];
+  if (mmkvEntriesJson(from) === undefined || table === undefined) {
+    to.entries = from.entries;
+    return;
+  }
+  Object.defineProperty(to, 'entries', {
+    get(this: { entries: MmkvEntry[] }): MmkvEntry[] {
+      const entries = from.entries;
+      Object.defineProperty(this, 'entries', { value: entries, writable: true, enumerable: true, configurable: true });
+      return entries;
+    },
+    set(this: { entries: MmkvEntry[] }, entries: MmkvEntry[]) {
+      Object.defineProperty(this, 'entries', { value: entries, writable: true, enumerable: true, configurable: true });
+    },
+    enumerable: true,
+    configurable: true,
+  });
+  Object.defineProperty(to, ENTRY_TABLE, { value: table });
+}
 
 /** Reads `<path>` and `<path>.crc` from disk and decodes them. */
 export function readMmkvFiles(dataPath: string, opts: MmkvDecodeOptions = {}): MmkvInstance {
@@ -239,7 +285,7 @@ export function readMmkvInstance(data: Uint8Array, crcFile: Uint8Array | undefin
   const { plain, parsed, aesBits, keyUnused } = decryptAndParse(buf, regionEnd, meta, keyBytes, opts.aesBits, expiring, crcOk === true, subject, fallback?.size);
   if (keyUnused === true) add('MMKV_NOT_ENCRYPTED', 'info', 'a key was given but this instance is not encrypted: it parses as plain data (CRC ok), so it was read without the key');
 
-  const placeholderEnd = parsed.items[0]?.at ?? (parsed.stop === undefined ? parsed.parsedEnd : HEADER_BYTES);
+  const placeholderEnd = parsed.count > 0 ? (parsed.at[0] as number) : (parsed.stop === undefined ? parsed.parsedEnd : HEADER_BYTES);
   const placeholderHex = placeholderEnd > HEADER_BYTES ? plain.toString('hex', HEADER_BYTES, Math.min(placeholderEnd, HEADER_BYTES + 10)) : null;
   const stoppedAt = parsed.stop === undefined ? null : parsed.stop.at;
   const parsedBytes = parsed.parsedEnd - HEADER_BYTES;
@@ -249,109 +295,89 @@ export function readMmkvInstance(data: Uint8Array, crcFile: Uint8Array | undefin
     add(code, 'error', `item at offset ${parsed.stop.at}: ${parsed.stop.detail}; the last ${lost} bytes of the region are unreadable`, `offset ${parsed.stop.at}`);
   }
 
-  // Append-log semantics: later items win, an empty value deletes.
-  const live = new Map<string, number>();
-  const deleted = new Set<string>();
-  // Filled by push: `new Array(n)` of a large n is a slow dictionary-mode array in V8.
-  const rawKeys: string[] = [];
-  // latin1 is a 1:1 byte→char map: keys compare as raw bytes, like MMKV compares them. One string
-  // for the whole region, sliced per key and value (V8 slices share it), costs one native call
-  // instead of one per item: most of the decode time of a large store.
-  const latin = plain.toString('latin1', 0, parsed.parsedEnd);
-  for (let i = 0; i < parsed.items.length; i++) {
-    const it = parsed.items[i] as RawItem;
-    const k = latin.slice(it.keyStart, it.keyEnd);
-    rawKeys.push(k);
-    if (it.valueEnd === it.valueStart) {
-      live.delete(k);
-      deleted.add(k);
-    } else live.set(k, i);
-  }
-  // Live items in file order: marked, then scanned (no 200k-element comparator sort).
-  const isLive = new Uint8Array(parsed.items.length);
-  for (const i of live.values()) isLive[i] = 1;
-  const keyCache = new Map<string, DisplayKey>();
-  const displayKey = (i: number): DisplayKey => {
-    const k = rawKeys[i] as string;
-    // ASCII keys (nearly all) read the same as their latin1 form: no decoding, no cache.
-    const it = parsed.items[i] as RawItem;
-    if (isAscii(plain, it.keyStart, it.keyEnd)) return { key: k, encoding: 'utf-8' };
-    let d = keyCache.get(k);
-    if (d === undefined) {
-      d = describeKey(plain.subarray(it.keyStart, it.keyEnd));
-      keyCache.set(k, d);
-    }
-    return d;
+  // Append-log semantics: later items win, an empty value deletes (keys compared as bytes).
+  const keyIndex = indexKeys(plain, parsed);
+  const liveCount = keyIndex.liveCount;
+  const cols = {
+    at: new Uint32Array(liveCount),
+    keyStart: new Uint32Array(liveCount),
+    keyEnd: new Uint32Array(liveCount),
+    valueStart: new Uint32Array(liveCount),
+    valueEnd: new Uint32Array(liveCount),
+    shape: new Uint8Array(liveCount),
   };
-
-  // The same trick for rawHex: one hex string of the region, sliced per value, instead of 200k
-  // separate hex strings (whose copying by the young-generation GC cost more than encoding them).
-  // A region too large for one V8 string (max ~2^29 chars) is encoded per value.
-  const wholeHex = parsed.parsedEnd <= MAX_WHOLE_HEX_BYTES ? plain.toString('hex', 0, parsed.parsedEnd) : undefined;
-  const hexOf = (start: number, end: number): string => (wholeHex === undefined ? plain.toString('hex', start, end) : wholeHex.slice(2 * start, 2 * end));
-
-  const entries: MmkvEntry[] = [];
+  const overrideResults = new Map<number, TypedValue | undefined>();
+  const envelopes = new Map<number, JsonEnvelope>();
+  const table = new MmkvEntryTable({
+    buf: plain,
+    ...cols,
+    count: liveCount,
+    expiring,
+    verifiedEnd: HEADER_BYTES + verifiedSize,
+    overrides: overrideResults,
+    envelopes,
+  });
   const json = new JsonValueCollector();
   // A Map, not the options object: a property lookup by a sliced (non-internalised) key string
-  // costs a string-table probe per key, a quarter of the decode time of a 200k-key store.
+  // costs a string-table probe per key.
   const overrides = new Map(Object.entries(opts.as ?? {}));
   const nowSec = opts.nowMs === undefined ? undefined : Math.floor(opts.nowMs / 1000);
   const expired: string[] = [];
-  for (let i = 0; i < isLive.length; i++) {
-    if (isLive[i] === 0) continue;
-    const it = parsed.items[i] as RawItem;
-    const dk = displayKey(i);
-    // Offsets, not views: this loop runs once per live key (hundreds of thousands in big stores).
-    let payloadEnd = it.valueEnd;
-    let expireAt: number | null = null;
-    if (expiring && it.valueEnd - it.valueStart >= 5) {
-      payloadEnd -= 4;
-      expireAt = plain.readUInt32LE(payloadEnd);
-    }
-    let typed: TypedValue = inferMmkvValueAt(plain, it.valueStart, payloadEnd, latin);
-    let override = false;
-    const wanted = overrides.size === 0 ? undefined : overrides.get(dk.key);
-    if (wanted !== undefined) {
-      const forced = decodeMmkvValueAs(plain.subarray(it.valueStart, payloadEnd), wanted);
-      if (forced === undefined) {
-        add('MMKV_AS_MISMATCH', 'warn', `--as ${dk.key}=${wanted} does not fit the ${payloadEnd - it.valueStart}-byte payload; shown as the inferred ${typed.type}`, dk.key);
-      } else {
-        typed = forced;
-        override = true;
+  let unverified = 0;
+  const jsonScan = new JsonStateScan(plain);
+  // Live items in file order. Only what findings and collections need is decoded here; the
+  // entries themselves are made (or written as JSON) from the columns on demand.
+  for (let i = 0, j = 0; i < parsed.count; i++) {
+    if (keyIndex.isLive[i] === 0) continue;
+    const vs = parsed.valueStart[i] as number;
+    const ve = parsed.valueEnd[i] as number;
+    cols.at[j] = parsed.at[i] as number;
+    cols.keyStart[j] = parsed.keyStart[i] as number;
+    cols.keyEnd[j] = parsed.keyEnd[i] as number;
+    cols.valueStart[j] = vs;
+    cols.valueEnd[j] = ve;
+    const payloadEnd = expiring && ve - vs >= 5 ? ve - 4 : ve;
+    const shape = mmkvValueShape(plain, vs, payloadEnd);
+    cols.shape[j] = shape;
+    if (ve > HEADER_BYTES + verifiedSize) unverified++;
+    let key: string | undefined;
+    if (overrides.size > 0) {
+      key = table.displayKey(j).key;
+      const wanted = overrides.get(key);
+      if (wanted !== undefined) {
+        const forced = decodeMmkvValueAs(plain.subarray(vs, payloadEnd), wanted);
+        overrideResults.set(j, forced);
+        if (forced === undefined) {
+          const inferred = inferMmkvValueAt(plain, vs, payloadEnd);
+          add('MMKV_AS_MISMATCH', 'warn', `--as ${key}=${wanted} does not fit the ${payloadEnd - vs}-byte payload; shown as the inferred ${inferred.type}`, key);
+        }
       }
     }
-    const entry: MmkvEntry = {
-      key: dk.key,
-      type: typed.type,
-      value: typed.value,
-      rawHex: hexOf(it.valueStart, it.valueEnd),
-      expireAt,
-      sizeBytes: it.valueEnd - it.valueStart,
-      offset: it.at,
-      verified: it.valueEnd <= HEADER_BYTES + verifiedSize,
-    };
-    if (dk.keyHex !== undefined) entry.keyHex = dk.keyHex;
-    if (dk.encoding !== 'utf-8') entry.keyEncoding = dk.encoding;
-    if (typed.encoding !== undefined) entry.encoding = typed.encoding;
-    if (typed.alternatives !== undefined && !override) entry.alternatives = typed.alternatives;
-    if (override) entry.override = true;
-    if (typed.type === 'string' && typeof typed.value === 'string') {
-      const envelope = json.add(dk.key, typed.value);
-      if (envelope !== undefined) entry.json = envelope;
+    // String values that may be JSON holding a state go to the collector, in entry order.
+    const forced = overrideResults.get(j);
+    if (forced !== undefined || shape !== SHAPE_STRING || jsonScan.mayHoldState(lengthPrefixedBody(plain, vs, payloadEnd), payloadEnd)) {
+      const typed = forced ?? (shape === SHAPE_STRING || shape === SHAPE_OTHER ? inferMmkvValueAt(plain, vs, payloadEnd) : undefined);
+      if (typed !== undefined && typed.type === 'string' && typeof typed.value === 'string') {
+        const envelope = json.add((key ??= table.displayKey(j).key), typed.value);
+        if (envelope !== undefined) envelopes.set(j, envelope);
+      }
     }
-    if (expireAt !== null && expireAt !== 0 && nowSec !== undefined && expireAt <= nowSec) expired.push(dk.key);
-    entries.push(entry);
+    if (expiring && nowSec !== undefined && ve - vs >= 5) {
+      const expireAt = plain.readUInt32LE(ve - 4);
+      if (expireAt !== 0 && expireAt <= nowSec) expired.push(key ?? table.displayKey(j).key);
+    }
+    j++;
   }
   for (const p of json.problems) add(p.code, p.severity, p.message, p.ref);
   if (expired.length > 0) {
     add('MMKV_KEY_EXPIRED', 'info', `${expired.length} key(s) past their expiry stamp, still in the file (MMKV drops them when read or at the next write-back): ${expired.join(', ')}`);
   }
 
-  const removedKeys = [...deleted].filter((k) => !live.has(k)).map((k) => describeKey(Buffer.from(k, 'latin1')).key);
+  const removedKeys = keyIndex.removed.map((i) => describeKey(plain.subarray(parsed.keyStart[i] as number, parsed.keyEnd[i] as number)).key);
 
   // The load outcome, counted with the same parser over the prefix MMKV would keep.
   let onLoad: MmkvLoadOutcome;
-  if (crcOk === true) onLoad = { action: 'load', keys: entries.length };
+  if (crcOk === true) onLoad = { action: 'load', keys: liveCount };
   else if (fallback !== undefined) {
     const keys = countLiveKeys(parseItems(plain, HEADER_BYTES, HEADER_BYTES + fallback.size, expiring), plain);
     onLoad = { action: 'roll-back', to: fallback.to, sizeBytes: fallback.size, keys };
@@ -366,8 +392,7 @@ export function readMmkvInstance(data: Uint8Array, crcFile: Uint8Array | undefin
     }
   }
   if (damaged || crcOk === null) {
-    const unverified = entries.filter((e) => !e.verified).length;
-    add('MMKV_RECOVERED', 'info', `syncdoc read ${parsed.items.length} complete item(s) → ${entries.length} live key(s) (${unverified} outside any CRC-verified prefix)${stoppedAt === null ? '' : `; unreadable tail from offset ${stoppedAt}`}`);
+    add('MMKV_RECOVERED', 'info', `syncdoc read ${parsed.count} complete item(s) → ${liveCount} live key(s) (${unverified} outside any CRC-verified prefix)${stoppedAt === null ? '' : `; unreadable tail from offset ${stoppedAt}`}`);
   }
 
   // Stale bytes after the region: normal after clearAll()/override, worth knowing in forensics.
@@ -378,22 +403,30 @@ export function readMmkvInstance(data: Uint8Array, crcFile: Uint8Array | undefin
 
   let history: MmkvHistoryItem[] | undefined;
   if (opts.history === true) {
-    history = parsed.items.map((it, i) => {
-      const dk = displayKey(i);
-      const isLive = live.get(rawKeys[i] as string) === i;
+    history = [];
+    const keyCache = new Map<string, DisplayKey>();
+    for (let i = 0; i < parsed.count; i++) {
+      const it = itemAt(parsed, i);
+      const raw = plain.toString('latin1', it.keyStart, it.keyEnd);
+      let dk = keyCache.get(raw);
+      if (dk === undefined) {
+        dk = describeKey(plain.subarray(it.keyStart, it.keyEnd));
+        keyCache.set(raw, dk);
+      }
       if (it.valueEnd === it.valueStart) {
         const h: MmkvHistoryItem = { offset: it.at, key: dk.key, deleted: true, rawHex: null, expireAt: null, live: false };
         if (dk.keyHex !== undefined) h.keyHex = dk.keyHex;
-        return h;
+        history.push(h);
+        continue;
       }
       const stored = plain.subarray(it.valueStart, it.valueEnd);
       const { payload, expireAt } = splitExpiry(stored, expiring);
       const wanted = overrides.get(dk.key);
       const typed = (wanted === undefined ? undefined : decodeMmkvValueAs(payload, wanted)) ?? inferMmkvValue(payload);
-      const h: MmkvHistoryItem = { offset: it.at, key: dk.key, deleted: false, rawHex: stored.toString('hex'), type: typed.type, value: typed.value, expireAt, live: isLive };
+      const h: MmkvHistoryItem = { offset: it.at, key: dk.key, deleted: false, rawHex: stored.toString('hex'), type: typed.type, value: typed.value, expireAt, live: keyIndex.isLive[i] === 1 };
       if (dk.keyHex !== undefined) h.keyHex = dk.keyHex;
-      return h;
-    });
+      history.push(h);
+    }
   }
 
   const metaReport: MmkvMetaReport = {
@@ -430,7 +463,15 @@ export function readMmkvInstance(data: Uint8Array, crcFile: Uint8Array | undefin
     name,
     meta: metaReport,
     integrity,
-    entries,
+    // Made on first use: `syncdoc mmkv --json` writes them from the table without making them.
+    get entries(): MmkvEntry[] {
+      const entries = table.entries();
+      Object.defineProperty(this, 'entries', { value: entries, writable: true, enumerable: true, configurable: true });
+      return entries;
+    },
+    set entries(entries: MmkvEntry[]) {
+      Object.defineProperty(this, 'entries', { value: entries, writable: true, enumerable: true, configurable: true });
+    },
     removedKeys,
     collections: json.collections,
     jsonStores: json.jsonStores,
@@ -439,20 +480,8 @@ export function readMmkvInstance(data: Uint8Array, crcFile: Uint8Array | undefin
   };
   if (opts.store !== undefined) instance.store = opts.store;
   if (history !== undefined) instance.history = history;
+  Object.defineProperty(instance, ENTRY_TABLE, { value: table });
   return instance;
-}
-
-interface DisplayKey {
-  key: string;
-  keyHex?: string;
-  encoding: TextEncoding | 'bytes';
-}
-
-function describeKey(bytes: Uint8Array): DisplayKey {
-  const text = decodeText(bytes);
-  const hex = Buffer.from(bytes).toString('hex');
-  if (text === undefined) return { key: escapeBytes(bytes), keyHex: hex, encoding: 'bytes' };
-  return text.encoding === 'utf-8' ? { key: text.text, encoding: 'utf-8' } : { key: text.text, keyHex: hex, encoding: text.encoding };
 }
 
 function splitExpiry(stored: Buffer, expiring: boolean): { payload: Buffer; expireAt: number | null } {
@@ -461,13 +490,7 @@ function splitExpiry(stored: Buffer, expiring: boolean): { payload: Buffer; expi
 }
 
 function countLiveKeys(parsed: ParsedItems, plain: Buffer): number {
-  const live = new Set<string>();
-  for (const it of parsed.items) {
-    const k = plain.toString('latin1', it.keyStart, it.keyEnd);
-    if (it.valueEnd === it.valueStart) live.delete(k);
-    else live.add(k);
-  }
-  return live.size;
+  return indexKeys(plain, parsed).liveCount;
 }
 
 /** The writer generation the header and placeholder point to; null when nothing tells. */
@@ -477,11 +500,6 @@ function writerHint(header: number, size: number, sizeSource: MmkvMetaReport['si
   if (placeholderHex === 'ffffff07') hints.push('fixed placeholder ff ff ff 07: MMKV <= v1.3.7');
   else if (placeholderHex !== null && placeholderHex.length === 8) hints.push('random 4-byte placeholder: MMKV >= v1.3.8 (v2.x)');
   return hints.length === 0 ? null : hints.join('; ');
-}
-
-function isAscii(buf: Buffer, start: number, end: number): boolean {
-  for (let i = start; i < end; i++) if ((buf[i] as number) >= 0x80) return false;
-  return true;
 }
 
 function countNonZero(buf: Buffer, from: number, to: number): number {
@@ -496,10 +514,11 @@ function hex32(n: number): string {
 
 /** True when every item key is text (and, if `printable`, has no control characters): garbage from a wrong key almost never is. */
 function keysAreText(parsed: ParsedItems, plain: Buffer, printable = false): boolean {
-  return parsed.items.every((it) => {
-    const text = decodeText(plain.subarray(it.keyStart, it.keyEnd));
-    return text !== undefined && (!printable || !CONTROL_CHARS.test(text.text));
-  });
+  for (let i = 0; i < parsed.count; i++) {
+    const text = decodeText(plain.subarray(parsed.keyStart[i] as number, parsed.keyEnd[i] as number));
+    if (text === undefined || (printable && CONTROL_CHARS.test(text.text))) return false;
+  }
+  return true;
 }
 
 const CONTROL_CHARS = /[\x00-\x1f\x7f]/;
@@ -523,9 +542,8 @@ function decryptAndParse(
   const complete = (p: ParsedItems): boolean => p.stop === undefined && p.parsedEnd === regionEnd;
   if (key === undefined) {
     const parsed = parseItems(buf, HEADER_BYTES, regionEnd, expiring);
-    const first = parsed.items[0];
-    const firstKey = first === undefined ? undefined : decodeText(buf.subarray(first.keyStart, first.keyEnd));
-    const firstKeyIsText = first === undefined || (firstKey !== undefined && !CONTROL_CHARS.test(firstKey.text));
+    const firstKey = parsed.count === 0 ? undefined : decodeText(buf.subarray(parsed.keyStart[0] as number, parsed.keyEnd[0] as number));
+    const firstKeyIsText = parsed.count === 0 || (firstKey !== undefined && !CONTROL_CHARS.test(firstKey.text));
     if ((crcOk && !complete(parsed)) || !firstKeyIsText) {
       if (meta === undefined) {
         // No .crc and no readable item: nothing says this file is MMKV at all.
@@ -566,8 +584,8 @@ function decryptAndParse(
     }
     // Garbage from a wrong key can parse as one short item by chance; two items of printable keys,
     // or half the region, cannot (in practice).
-    const enough = parsed.items.length >= 2 || parsed.parsedEnd - HEADER_BYTES >= (regionEnd - HEADER_BYTES) / 2;
-    if (parsed.items.length === 0 || !enough || !keysAreText(parsed, plain, true)) continue;
+    const enough = parsed.count >= 2 || parsed.parsedEnd - HEADER_BYTES >= (regionEnd - HEADER_BYTES) / 2;
+    if (parsed.count === 0 || !enough || !keysAreText(parsed, plain, true)) continue;
     if (best === undefined || parsed.parsedEnd > best.parsed.parsedEnd) best = candidate;
   }
   if (best !== undefined) return best;

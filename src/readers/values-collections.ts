@@ -56,6 +56,40 @@ function worthParsing(text: string): boolean {
   return text.includes('"state"') || text.includes('"_persist"') || (text.includes('[') && ARRAY_OF_OBJECTS.test(text));
 }
 
+/**
+ * decodeJsonString's two tests (first non-space character `{` or `[`; worthParsing) on the UTF-8
+ * bytes of texts, without decoding them: `mayHoldState` is false only when decodeJsonString would
+ * return undefined. The searched characters are ASCII, which UTF-8 (and modified UTF-8) bytes
+ * hold only as themselves. Texts must be asked in increasing offset order: each marker is found
+ * with the native search once, from where the last answer left it.
+ */
+export class JsonStateScan {
+  private readonly next = [-1, -1, -1];
+
+  constructor(private readonly buf: Buffer) {}
+
+  mayHoldState(start: number, end: number): boolean {
+    const buf = this.buf;
+    let i = start;
+    // firstNonSpace looks at 1024 characters at most; the skipped ones are one byte each.
+    while (i < end && i - start < 1024 && (buf[i] === 0x20 || buf[i] === 0x0a || buf[i] === 0x0d || buf[i] === 0x09)) i++;
+    if (i >= end || i - start >= 1024 || (buf[i] !== 0x7b && buf[i] !== 0x5b)) return false;
+    // '[' (the regex then decides), '"state"', '"_persist"'.
+    for (let m = 0; m < MARKERS.length; m++) {
+      let at = this.next[m] as number;
+      if (at !== Infinity && at < start) {
+        at = buf.indexOf(MARKERS[m] as Buffer, start);
+        if (at === -1) at = Infinity;
+        this.next[m] = at;
+      }
+      if (at + (MARKERS[m] as Buffer).length <= end) return true;
+    }
+    return false;
+  }
+}
+
+const MARKERS = [Buffer.from('[', 'latin1'), Buffer.from('"state"', 'latin1'), Buffer.from('"_persist"', 'latin1')];
+
 /** Fields that identify a record, in order of preference. */
 const ID_FIELDS = ['id', '_id', 'uuid', 'opId', 'clientId'] as const;
 

@@ -5,6 +5,7 @@
  * Some payloads are undecidable (`00` is false, "", empty bytes and 0 at once): the inference says
  * so in `alternatives` instead of pretending. 64-bit integers stay exact as BigInt.
  */
+import { isUtf8 } from 'node:buffer';
 import { decodeText, decodeTextAt, readVarint32, readVarint64, VARINT_BAD, type TextEncoding } from './mmkv-bytes.js';
 
 export const MMKV_VALUE_TYPES = [
@@ -58,21 +59,68 @@ export function inferMmkvValue(payload: Uint8Array): TypedValue {
 const CURSOR = { at: 0 };
 
 /**
+ * The shape of a payload as inferMmkvValueAt decides it, without making a value: a byte-level
+ * writer can then serialise the common shapes straight from the file's bytes. SHAPE_OTHER covers
+ * every rarer outcome (modified UTF-8 text, bytes, integers, floats), left to inferMmkvValueAt.
+ */
+export const SHAPE_FALSE = 0;
+export const SHAPE_TRUE = 1;
+/** Valid UTF-8 after a varint length that matches the payload: a string of encoding 'utf-8'. */
+export const SHAPE_STRING = 2;
+export const SHAPE_DOUBLE = 3;
+export const SHAPE_OTHER = 4;
+
+export function mmkvValueShape(buf: Buffer, start: number, end: number): number {
+  const n = end - start;
+  if (n === 1 && ((buf[start] as number) & 0xfe) === 0) return buf[start] === 0 ? SHAPE_FALSE : SHAPE_TRUE;
+  const body = lengthPrefixedBody(buf, start, end);
+  if (body >= 0) return isUtf8At(buf, body, end) ? SHAPE_STRING : SHAPE_OTHER;
+  return n === 8 ? SHAPE_DOUBLE : SHAPE_OTHER;
+}
+
+/** Where the body of `buf[start, end)` starts when it is a varint length + exactly that many bytes, else -1. */
+export function lengthPrefixedBody(buf: Uint8Array, start: number, end: number): number {
+  CURSOR.at = start;
+  const len = readVarint32(buf, CURSOR, end);
+  return len !== VARINT_BAD && CURSOR.at + len === end ? CURSOR.at : -1;
+}
+
+/** Strict UTF-8 (what decodeText calls 'utf-8'): short text by a byte loop, longer by the native (SIMD) check. */
+function isUtf8At(buf: Buffer, start: number, end: number): boolean {
+  if (end - start >= NATIVE_UTF8_MIN) return isUtf8(new Uint8Array(buf.buffer, buf.byteOffset + start, end - start));
+  for (let i = start; i < end; i++) if ((buf[i] as number) >= 0x80) return isUtf8(buf.subarray(i, end));
+  return true;
+}
+
+/** From this length the native check (a plain Uint8Array view: cheaper than subarray) beats the loop. */
+const NATIVE_UTF8_MIN = 48;
+
+/**
  * inferMmkvValue over `buf[start, end)`. The react-native-mmkv shapes (bool, string, double) are
  * read in place; only rarer shapes make a view. A decoder of 200k keys spends its time here.
  * `latin1`, when given, is `buf` decoded as latin1 from offset 0: ASCII text is sliced from it.
  */
 export function inferMmkvValueAt(buf: Buffer, start: number, end: number, latin1?: string): TypedValue {
-  const n = end - start;
-  if (n === 1 && (buf[start] === 0 || buf[start] === 1)) {
-    // react-native-mmkv writes booleans as one byte; `00` is also "", empty bytes/vectors and 0.
-    return buf[start] === 0
-      ? { type: 'bool', value: false, alternatives: ['string', 'bytes', ...INTEGER_TYPES, 'string_vector'] }
-      : { type: 'bool', value: true, alternatives: INTEGER_TYPES };
+  switch (mmkvValueShape(buf, start, end)) {
+    case SHAPE_FALSE:
+      // react-native-mmkv writes booleans as one byte; `00` is also "", empty bytes/vectors and 0.
+      return { type: 'bool', value: false, alternatives: ['string', 'bytes', ...INTEGER_TYPES, 'string_vector'] };
+    case SHAPE_TRUE:
+      return { type: 'bool', value: true, alternatives: INTEGER_TYPES };
+    case SHAPE_STRING: {
+      const text = decodeTextAt(buf, lengthPrefixedBody(buf, start, end), end, latin1) as { text: string };
+      return end - start === 8 ? { type: 'string', value: text.text, alternatives: ['double'] } : { type: 'string', value: text.text };
+    }
+    case SHAPE_DOUBLE:
+      return { type: 'double', value: finite(buf.readDoubleLE(start)) };
   }
-  CURSOR.at = start;
-  const len = readVarint32(buf, CURSOR, end);
-  const body = len !== VARINT_BAD && CURSOR.at + len === end ? CURSOR.at : -1;
+  return inferOther(buf, start, end, latin1);
+}
+
+/** The shapes react-native-mmkv does not write (and text that is not strict UTF-8). */
+function inferOther(buf: Buffer, start: number, end: number, latin1?: string): TypedValue {
+  const n = end - start;
+  const body = lengthPrefixedBody(buf, start, end);
   if (body >= 0) {
     const text = decodeTextAt(buf, body, end, latin1);
     if (text !== undefined) {

@@ -4,7 +4,7 @@ import { ExitCode } from '../../errors.js';
 import type { GlobalOptions } from '../global-options.js';
 import { action, writeOut } from '../runtime.js';
 import type { MmkvDecodeOptions } from '../../readers/mmkv.js';
-import type { MmkvReport } from '../../readers/mmkv-report.js';
+import type { MmkvInstanceReport, MmkvReport } from '../../readers/mmkv-report.js';
 import type { MmkvValueType } from '../../readers/values.js';
 
 interface MmkvOptions {
@@ -46,8 +46,16 @@ async function render(report: MmkvReport, globals: GlobalOptions): Promise<void>
   if (globals.json) {
     const { SCHEMA_VERSION } = await import('../../output/json.js');
     const { writeJsonStream } = await import('../../output/json-stream.js');
+    const { mmkvEntriesJson } = await import('../../readers/mmkv.js');
+    // Each instance's members in order, its entries as a source that writes them from the file's
+    // bytes (a spread would make all 200k entry objects first).
+    const asJson = (inst: MmkvInstanceReport): Record<string, unknown> => {
+      const out: Record<string, unknown> = {};
+      for (const k of Object.keys(inst)) out[k] = k === 'entries' ? (mmkvEntriesJson(inst) ?? inst.entries) : inst[k as keyof MmkvInstanceReport];
+      return out;
+    };
     const single = report.mode === 'file' && report.instances.length === 1 ? report.instances[0] : undefined;
-    const doc = { schemaVersion: SCHEMA_VERSION, ...(single ?? { verdict: report.verdict, instances: report.instances, findings: report.findings }) };
+    const doc = { schemaVersion: SCHEMA_VERSION, ...(single === undefined ? { verdict: report.verdict, instances: report.instances.map(asJson), findings: report.findings } : asJson(single)) };
     // renderJson's bytes, streamed: a 200k-key instance is ~120 MB of JSON, never one string.
     // rawHex (hex, or the redaction placeholder) is half the bytes and never needs escaping.
     await writeJsonStream(doc, process.stdout, new Set(['rawHex']));

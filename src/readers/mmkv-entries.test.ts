@@ -1,0 +1,229 @@
+// The byte-level paths of the MMKV decoder against their references: entries written as JSON from
+// the bytes vs JSON.stringify of the entry objects, the key index vs a Map of key strings, the
+// JSON-state byte scan vs decodeJsonString, and lazy entries vs the API's plain array.
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { crc32 } from 'node:zlib';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { InputError } from '../errors.js';
+import { jsonStreamBytes } from '../output/json-stream.js';
+import { FIXTURES } from '../test-support/cli.js';
+import { mmkvEntriesJson, readMmkvInstance, type MmkvDecodeOptions } from './mmkv.js';
+import { parseItems } from './mmkv-items.js';
+import { indexKeys } from './mmkv-keys.js';
+import { decodeJsonString, JsonStateScan } from './values-collections.js';
+
+const DIR = join(FIXTURES, 'mmkv');
+const reference = (v: unknown): string => JSON.stringify(v, (_k, x: unknown) => (typeof x === 'bigint' ? x.toString() : x), 2) + '\n';
+
+function varint(n: number): Buffer {
+  const out: number[] = [];
+  let v = n >>> 0;
+  while (v >= 0x80) {
+    out.push((v & 0x7f) | 0x80);
+    v >>>= 7;
+  }
+  out.push(v);
+  return Buffer.from(out);
+}
+
+/** A plain instance (v2.4 style) of these items, with a .crc that vouches for them. */
+function store(items: Array<[Uint8Array, Uint8Array]>, expiring = false): { data: Buffer; crc: Buffer } {
+  const parts: Buffer[] = [Buffer.from([0, 0, 0, 0, 0xd9, 0x87, 0xd5, 0x35])];
+  for (const [k, v] of items) parts.push(varint(k.length), Buffer.from(k), varint(v.length), Buffer.from(v));
+  const data = Buffer.concat(parts);
+  const crc = Buffer.alloc(112);
+  crc.writeUInt32LE(crc32(data.subarray(4)), 0);
+  crc.writeUInt32LE(4, 4);
+  crc.writeUInt32LE(data.length - 4, 28);
+  if (expiring) crc[104] = 1;
+  return { data, crc };
+}
+
+const str = (s: string | Uint8Array): Buffer => {
+  const b = typeof s === 'string' ? Buffer.from(s, 'utf8') : Buffer.from(s);
+  return Buffer.concat([varint(b.length), b]);
+};
+const dbl = (x: number): Buffer => {
+  const b = Buffer.alloc(8);
+  b.writeDoubleLE(x);
+  return b;
+};
+
+/** The fast JSON of an instance's entries, checked before anything reads `entries`. */
+function fastAndReference(data: Uint8Array, crc: Uint8Array | undefined, opts: MmkvDecodeOptions = {}): { fast: string; ref: string } {
+  const inst = readMmkvInstance(data, crc, opts);
+  const source = mmkvEntriesJson(inst);
+  expect(source).toBeDefined();
+  return { fast: jsonStreamBytes({ entries: source }).toString('utf8'), ref: reference({ entries: inst.entries }) };
+}
+
+describe('entries written from the bytes', () => {
+  const names = readdirSync(DIR)
+    .filter((f) => f.endsWith('.expected.json'))
+    .map((f) => f.slice(0, -'.expected.json'.length));
+  for (const name of names) {
+    it(`${name}: the same JSON as the entry objects, with and without --as`, () => {
+      const exp = JSON.parse(readFileSync(join(DIR, `${name}.expected.json`), 'utf8')) as { encryption: null | { key_utf8: string }; keys: Record<string, unknown> };
+      const data = readFileSync(join(DIR, name));
+      const crc = readFileSync(join(DIR, `${name}.crc`));
+      const key = exp.encryption?.key_utf8;
+      const plain = fastAndReference(data, crc, key === undefined ? {} : { key });
+      expect(plain.fast).toBe(plain.ref);
+      // every key forced to bytes: each entry takes the object path; half to int32: some misfit
+      const keys = Object.keys(exp.keys);
+      const as = Object.fromEntries(keys.map((k, i) => [k, i % 2 === 0 ? 'bytes' : 'int32'] as const));
+      const forced = fastAndReference(data, crc, key === undefined ? { as } : { key, as });
+      expect(forced.fast).toBe(forced.ref);
+    });
+  }
+
+  it('strings that need escapes, non-ASCII and non-UTF-8 keys, modified UTF-8, odd doubles, large values', () => {
+    const big = 'x'.repeat(700_000) + '"\\\n\u0001é😀' + 'y'.repeat(700_000);
+    const items: Array<[Uint8Array, Uint8Array]> = [
+      // the first key is plain text: a control character there reads as an encrypted file
+      [Buffer.from('first'), str('plain')],
+      [Buffer.from('quote"back\\slash\ttab'), str('say "hi"\\ \u0000\u0008\u000c\u001f\u007f end')],
+      [Buffer.from('clé 😀'), str('café ☕ \u2028 \ufffd')],
+      [Buffer.from([0x6b, 0xff, 0x01]), str('non-UTF-8 key')],
+      [Buffer.from('mutf8'), str(Buffer.from([0x61, 0xc0, 0x80, 0xed, 0xa0, 0xbd, 0xed, 0xb8, 0x80]))],
+      [Buffer.from('nan'), dbl(NaN)],
+      [Buffer.from('inf'), dbl(-Infinity)],
+      [Buffer.from('negzero'), dbl(-0)],
+      [Buffer.from('tiny'), dbl(5e-324)],
+      [Buffer.from('eight'), str('seven!!')],
+      [Buffer.from('f'), Buffer.from([0])],
+      [Buffer.from('t'), Buffer.from([1])],
+      [Buffer.from('int'), Buffer.from([0x96, 0x01])],
+      [Buffer.from('bytes'), Buffer.from([0xde, 0xad, 0xbe])],
+      [Buffer.from('zustand'), str('{"state":{"items":[{"id":1},{"id":1}]},"version":2}')],
+      [Buffer.from('badjson'), str('[{"id": 1},')],
+      [Buffer.from('big'), str(big)],
+      [Buffer.from('bighex'), Buffer.alloc(1_200_000, 0xab)],
+      [Buffer.from('gone'), Buffer.alloc(0)],
+    ];
+    const { data, crc } = store(items);
+    const r = fastAndReference(data, crc);
+    expect(r.fast).toBe(r.ref);
+    expect(JSON.parse(r.fast).entries).toHaveLength(items.length - 1);
+  });
+
+  it('expiring stores: stamps, an expired key, a deletion', () => {
+    const stamp = (payload: Buffer, at: number): Buffer => {
+      const s = Buffer.alloc(4);
+      s.writeUInt32LE(at);
+      return Buffer.concat([payload, s]);
+    };
+    const { data, crc } = store(
+      [
+        [Buffer.from('a'), stamp(str('text'), 0)],
+        [Buffer.from('b'), stamp(dbl(1.5), 1)],
+        [Buffer.from('c'), stamp(Buffer.from([1]), 4_000_000_000)],
+        [Buffer.from('a'), Buffer.alloc(0)],
+      ],
+      true,
+    );
+    const r = fastAndReference(data, crc, { nowMs: 2_000_000_000_000 });
+    expect(r.fast).toBe(r.ref);
+  });
+
+  it('random stores of react-native-mmkv values: the same JSON', () => {
+    const value = fc.oneof(
+      fc.string({ unit: 'binary', maxLength: 80 }).map((s) => str(s)),
+      fc.string({ unit: fc.constantFrom('a', '"', '\\', '\n', '\u0000', 'é', '😀', '{', '[', ' '), maxLength: 40 }).map((s) => str(s)),
+      fc.double().map(dbl),
+      fc.constantFrom(Buffer.from([0]), Buffer.from([1]), Buffer.alloc(0)),
+      fc.uint8Array({ maxLength: 12 }).map((b) => Buffer.from(b)),
+    );
+    const key = fc.oneof(fc.constantFrom('k1', 'k2', 'k"3', 'ключ'), fc.uint8Array({ minLength: 1, maxLength: 4 }));
+    fc.assert(
+      fc.property(fc.array(fc.tuple(key, value), { maxLength: 30 }), (raw) => {
+        const items = raw.map(([k, v]) => [typeof k === 'string' ? Buffer.from(k) : k, v] as [Uint8Array, Uint8Array]);
+        const { data, crc } = store(items);
+        let r: { fast: string; ref: string };
+        try {
+          r = fastAndReference(data, crc);
+        } catch (err) {
+          // a first key that is not text makes the decoder refuse the file (exit 4): nothing to compare
+          if (err instanceof InputError) return;
+          throw err;
+        }
+        expect(r.fast).toBe(r.ref);
+      }),
+      { numRuns: 400 },
+    );
+  });
+});
+
+describe('the key index', () => {
+  it('later items win and deletions are listed in first-deletion order, as a Map of key strings says', () => {
+    const key = fc.constantFrom('a', 'b', 'ab', 'ba', 'c', '\u00e9', 'a\u0000');
+    fc.assert(
+      fc.property(fc.array(fc.tuple(key, fc.boolean()), { maxLength: 60 }), (ops) => {
+        const { data } = store(ops.map(([k, del]) => [Buffer.from(k, 'latin1'), del ? Buffer.alloc(0) : Buffer.from([1])]));
+        const parsed = parseItems(data, 4, data.length, false);
+        const index = indexKeys(data, parsed);
+        // the reference: strings in a Map and a Set, as the decoder did before
+        const live = new Map<string, number>();
+        const deleted = new Set<string>();
+        ops.forEach(([k, del], i) => {
+          if (del) {
+            live.delete(k);
+            deleted.add(k);
+          } else live.set(k, i);
+        });
+        const liveItems = [...index.isLive.keys()].filter((i) => index.isLive[i] === 1);
+        expect(liveItems).toEqual([...live.values()].sort((a, b) => a - b));
+        expect(index.liveCount).toBe(live.size);
+        expect(index.removed.map((i) => ops[i]?.[0])).toEqual([...deleted].filter((k) => !live.has(k)));
+      }),
+      { numRuns: 500 },
+    );
+  });
+});
+
+describe('the JSON-state byte scan', () => {
+  it('says no only where decodeJsonString returns nothing', () => {
+    const text = fc.string({ unit: fc.constantFrom('{', '[', ']', '}', ' ', '\n', '"', 'state', '_persist', ':', 'x', 'é', '1', ','), maxLength: 30 });
+    fc.assert(
+      fc.property(fc.array(text, { minLength: 1, maxLength: 8 }), (texts) => {
+        const bufs = texts.map((t) => Buffer.from(t, 'utf8'));
+        const buf = Buffer.concat(bufs);
+        const scan = new JsonStateScan(buf);
+        let at = 0;
+        texts.forEach((t, i) => {
+          const len = (bufs[i] as Buffer).length;
+          if (!scan.mayHoldState(at, at + len)) expect(decodeJsonString('k', t)).toBeUndefined();
+          at += len;
+        });
+      }),
+      { numRuns: 1000 },
+    );
+  });
+});
+
+describe('lazy entries', () => {
+  it('are a plain array once read, assignable, and the JSON source steps aside after that', () => {
+    const { data, crc } = store([
+      [Buffer.from('a'), str('x')],
+      [Buffer.from('b'), dbl(2)],
+    ]);
+    const inst = readMmkvInstance(data, crc);
+    expect(Object.keys(inst)).toContain('entries');
+    expect(mmkvEntriesJson(inst)).toBeDefined();
+    const entries = inst.entries;
+    expect(Array.isArray(entries)).toBe(true);
+    expect(inst.entries).toBe(entries);
+    expect(entries.map((e) => [e.key, e.type, e.value])).toEqual([
+      ['a', 'string', 'x'],
+      ['b', 'double', 2],
+    ]);
+    expect(mmkvEntriesJson(inst)).toBeUndefined();
+    const fresh = readMmkvInstance(data, crc);
+    fresh.entries = [];
+    expect(fresh.entries).toEqual([]);
+    expect(mmkvEntriesJson(fresh)).toBeUndefined();
+    expect((JSON.parse(reference(readMmkvInstance(data, crc))) as { entries: unknown[] }).entries).toHaveLength(2);
+  });
+});

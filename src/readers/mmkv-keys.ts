@@ -1,0 +1,80 @@
+/**
+ * Append-log semantics over parsed items, by key bytes: the later item of a key wins and an empty
+ * value deletes it. Keys are compared as raw bytes (as MMKV compares them) in an open-addressing
+ * table of item indices, so no key string is made for the hundreds of thousands of items of a
+ * large store; strings are made later, only for what is shown.
+ */
+import type { ParsedItems } from './mmkv-items.js';
+
+export interface KeyIndex {
+  /** 1 at the index of each key's winning item when it holds a value (a live entry). */
+  isLive: Uint8Array;
+  liveCount: number;
+  /** Items whose key's last item is a deletion, one per key, in the order keys were first deleted. */
+  removed: number[];
+}
+
+export function indexKeys(buf: Uint8Array, items: ParsedItems): KeyIndex {
+  const n = items.count;
+  const { keyStart, keyEnd, valueStart, valueEnd } = items;
+  // At most half full: every probe sequence reaches an empty slot, so each lookup is bounded.
+  let cap = 16;
+  while (cap < n * 2) cap *= 2;
+  const mask = cap - 1;
+  // Per slot: [key number + 1 (0 = empty), hash], side by side (one cache line per probe); the
+  // hash ends most probes without touching the key bytes.
+  const slots = new Int32Array(cap * 2);
+  // Per distinct key (in order of first appearance): an item holding its bytes, its last item,
+  // and its first deletion (-1: never deleted).
+  const first = new Int32Array(n);
+  const last = new Int32Array(n);
+  const firstDeletion = new Int32Array(n);
+  let keys = 0;
+  for (let i = 0; i < n; i++) {
+    const ks = keyStart[i] as number;
+    const ke = keyEnd[i] as number;
+    // FNV-1a over the key bytes.
+    let h = 0x811c9dc5;
+    for (let p = ks; p < ke; p++) h = Math.imul(h ^ (buf[p] as number), 0x01000193);
+    h |= 0;
+    let slot = h & mask;
+    let k = -1;
+    for (;;) {
+      const s = (slots[2 * slot] as number) - 1;
+      if (s === -1) break;
+      if (slots[2 * slot + 1] === h && sameBytes(buf, first[s] as number, ks, ke, keyStart, keyEnd)) {
+        k = s;
+        break;
+      }
+      slot = (slot + 1) & mask;
+    }
+    if (k === -1) {
+      k = keys++;
+      slots[2 * slot] = k + 1;
+      slots[2 * slot + 1] = h;
+      first[k] = i;
+      firstDeletion[k] = -1;
+    }
+    last[k] = i;
+    if (valueEnd[i] === valueStart[i] && firstDeletion[k] === -1) firstDeletion[k] = i;
+  }
+  const isLive = new Uint8Array(n);
+  let liveCount = 0;
+  const removedKeys: number[] = [];
+  for (let k = 0; k < keys; k++) {
+    const i = last[k] as number;
+    if (valueEnd[i] !== valueStart[i]) {
+      isLive[i] = 1;
+      liveCount++;
+    } else removedKeys.push(k);
+  }
+  removedKeys.sort((a, b) => (firstDeletion[a] as number) - (firstDeletion[b] as number));
+  return { isLive, liveCount, removed: removedKeys.map((k) => first[k] as number) };
+}
+
+function sameBytes(buf: Uint8Array, item: number, ks: number, ke: number, keyStart: Uint32Array, keyEnd: Uint32Array): boolean {
+  const os = keyStart[item] as number;
+  if ((keyEnd[item] as number) - os !== ke - ks) return false;
+  for (let p = ks, q = os; p < ke; p++, q++) if (buf[p] !== buf[q]) return false;
+  return true;
+}
