@@ -9,6 +9,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { basename } from 'node:path';
 import type { Finding } from '../findings.js';
 import { readOutbox } from '../outbox/read-outbox.js';
+import { walFileMissing } from '../readers/sqlite.js';
 import { OPEN_STATUSES, type OutboxOp } from '../outbox/types.js';
 import type { Snapshot } from '../snapshot/types.js';
 import { NormaliseLog } from './normalise.js';
@@ -18,7 +19,6 @@ import { findStore, readDeviceSource, readServerSources, StoreCache, type Source
 import { findGeneralRowids, generalWhere, planBulkCopy, settleBulkCounts, type BulkCopy, type BulkExclusion } from './bulk.js';
 import type { ScanContext } from '../integrity/source.js';
 import { layoutOf } from './rows.js';
-import { queueView } from './queue-view.js';
 import type { LegacyInput, SourceBatch, SourceFingerprint } from './types.js';
 
 export interface LoadOptions {
@@ -48,8 +48,7 @@ export async function loadLegacy(snapshot: Snapshot, opts: LoadOptions): Promise
     const bulk: BulkCopy[] = [];
     const serverSpecs: Array<Extract<SourceSpec, { kind: 'convex' }>> = [];
     const serverPath = opts.server ?? snapshot.stores.find((s) => s.kind === 'convex-export')?.localPath;
-    const view = queueView(snapshot);
-    const outbox = readOutbox(view);
+    const outbox = readOutbox(snapshot, { records: false });
     const ops: OutboxOp[] = [...outbox.ops];
     for (const e of build.extraOps) ops.push({ ...e, position: ops.length });
     // key-value and server copies first: they decide which SQLite rows can be copied in bulk
@@ -96,7 +95,7 @@ export async function loadLegacy(snapshot: Snapshot, opts: LoadOptions): Promise
       const source = `${spec.store}#${spec.table}`;
       for (const [field, n] of Object.entries(plan.timestampCounts)) if (n > 0) log.decide(spec.collection, source, field, 'ms detected (bulk copy)', n);
     }
-    for (const store of view.walMissing) {
+    for (const { path: store } of snapshot.stores.filter(walFileMissing)) {
       findings.push({
         code: 'MIGRATE_WAL_MISSING',
         severity: 'warn',

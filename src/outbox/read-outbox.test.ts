@@ -54,6 +54,16 @@ describe('readOutbox on every fixture', () => {
     }
   });
 
+  it.each(cases)('%s: { records: false } gives the same ops and queues, without record states', async (name) => {
+    const { snap } = await open(name);
+    const full = readOutbox(snap);
+    const opsOnly = readOutbox(snap, { records: false });
+    expect(opsOnly.ops).toEqual(full.ops);
+    expect(opsOnly.queues).toEqual(full.queues);
+    expect(opsOnly.records).toEqual([]);
+    expect(full.records.length).toBeGreaterThan(0);
+  });
+
   it('drizzle-expo-wal: queue rows that live only in the -wal are read', async () => {
     const { snap } = await open('drizzle-expo-wal');
     const outbox = readOutbox(snap);

@@ -7,7 +7,7 @@
 import type { Snapshot, StoreRef } from '../snapshot/types.js';
 import { OPEN_STATUSES, type OutboxOp, type OutboxQueueInfo, type OutboxRecordState, type OutboxSnapshot } from './types.js';
 import { openSqlite } from '../readers/sqlite-open.js';
-import { headerSaysWal } from '../readers/sqlite.js';
+import { walFileMissing } from '../readers/sqlite.js';
 import { isAndroidAsyncStorage, readAndroidAsyncStorage, readIosAsyncStorage, type AsyncStorageStore } from '../readers/asyncstorage.js';
 import { readSqliteOutbox, type QueueEntry } from './sqlite-queues.js';
 import { readReduxPersistOutbox } from './redux-persist-queue.js';
@@ -16,6 +16,11 @@ import { readMirrorQueues } from './mirror-queues.js';
 export interface ReadOutboxOptions {
   /** Timestamps after this (UTC ms) are ignored when picking `newestTimestamp` (future outliers). */
   ignoreAfterMs?: number;
+  /**
+   * Read the state of the records the queues refer to (default true; lint needs it). Migrate only
+   * needs the ops, and a million-row table's states cost more than the whole migration.
+   */
+  records?: boolean;
 }
 
 function entryMap(store: AsyncStorageStore): Map<string, string> {
@@ -28,20 +33,19 @@ interface StoreOutbox {
   walMissing: boolean;
 }
 
-function fromRedux(entries: Map<string, string>, store: StoreRef, walMissing: boolean): StoreOutbox {
+function fromRedux(entries: Map<string, string>, store: StoreRef, walMissing: boolean, withRecords: boolean): StoreOutbox {
   const redux = readReduxPersistOutbox(entries, store.path);
-  return { queues: redux.queues.map((q) => ({ ...q, shape: 'redux-persist' as const })), records: redux.records, walMissing };
+  return { queues: redux.queues.map((q) => ({ ...q, shape: 'redux-persist' as const })), records: withRecords ? redux.records : [], walMissing };
 }
 
-function readStore(store: StoreRef): StoreOutbox | null {
-  if (store.kind === 'asyncstorage-ios') return fromRedux(entryMap(readIosAsyncStorage(store.localPath, store.path)), store, false);
+function readStore(store: StoreRef, withRecords: boolean): StoreOutbox | null {
+  if (store.kind === 'asyncstorage-ios') return fromRedux(entryMap(readIosAsyncStorage(store.localPath, store.path)), store, false, withRecords);
   if (store.kind !== 'sqlite') return null;
-  // A cleanly closed WAL database has neither -wal nor -shm; a -shm without its -wal is a bad export.
-  const walMissing = store.companions.wal === undefined && store.companions.shm !== undefined && headerSaysWal(store.localPath);
+  const walMissing = walFileMissing(store);
   const db = openSqlite(store);
   try {
-    if (isAndroidAsyncStorage(db)) return fromRedux(entryMap(readAndroidAsyncStorage(db, store.path)), store, walMissing);
-    const sql = readSqliteOutbox(db, store.path);
+    if (isAndroidAsyncStorage(db)) return fromRedux(entryMap(readAndroidAsyncStorage(db, store.path)), store, walMissing, withRecords);
+    const sql = readSqliteOutbox(db, store.path, { records: withRecords });
     return { queues: sql.queues.map((q) => ({ ...q, queue: q.table })), records: sql.records, walMissing };
   } finally {
     db.close();
@@ -55,7 +59,7 @@ export function readOutbox(snapshot: Pick<Snapshot, 'stores'>, options: ReadOutb
   const stores = [...snapshot.stores].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   const mirrors = stores.flatMap(readMirrorQueues);
   for (const store of stores) {
-    const found = readStore(store);
+    const found = readStore(store, options.records ?? true);
     if (!found || found.queues.length === 0) continue;
     for (const q of found.queues) {
       queues.push({

@@ -278,8 +278,8 @@ export function parseClock(v: unknown): Record<string, number> | null {
   return out;
 }
 
-/** Reads every queue and the records they refer to from one SQLite store (its private copy). */
-export function readSqliteOutbox(db: Db, store: string): SqliteOutbox {
+/** Reads every queue and (unless told not to) the records they refer to from one SQLite store (its private copy). */
+export function readSqliteOutbox(db: Db, store: string, { records: withRecords = true }: { records?: boolean } = {}): SqliteOutbox {
   const tables = listTables(db);
   const tableSet = new Set(tables);
   const deviceId = readDeviceId(db, tables);
@@ -300,7 +300,7 @@ export function readSqliteOutbox(db: Db, store: string): SqliteOutbox {
     }
     queues.push({ table, shape, entries, recordTables: [...recordTables].sort() });
   }
-  if (queues.length === 0) return { queues, records: [] };
+  if (queues.length === 0 || !withRecords) return { queues, records: [] };
   const wanted = new Set(queues.flatMap((q) => q.recordTables));
   const records: OutboxRecordState[] = [];
   for (const table of tables) {

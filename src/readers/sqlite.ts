@@ -6,6 +6,7 @@
  * and the rest is still read.
  */
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import type { StoreRef } from '../snapshot/types.js';
 import type { SqliteDb } from './sqlite-open.js';
 
 export interface SqliteColumn {
@@ -79,6 +80,14 @@ export function headerSaysWal(path: string): boolean {
   } finally {
     closeSync(fd);
   }
+}
+
+/**
+ * A SQLite store whose header says WAL mode, exported with its `-shm` but without its `-wal`: its
+ * newest writes are gone. (A cleanly closed WAL database has neither companion.)
+ */
+export function walFileMissing(store: Pick<StoreRef, 'kind' | 'companions' | 'localPath'>): boolean {
+  return store.kind === 'sqlite' && store.companions.wal === undefined && store.companions.shm !== undefined && headerSaysWal(store.localPath);
 }
 
 export function readSqliteSchema(db: SqliteDb): SqliteSchema {
