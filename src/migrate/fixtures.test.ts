@@ -65,6 +65,14 @@ describe.each(CASES)('$fixture migrates with its profile auto-detected', ({ fixt
 });
 
 describe('fixture specifics', () => {
+  it('drizzle-expo-wal-missing: warns that the newest writes are gone; the intact fixture does not', async () => {
+    const walMissing = (r: Awaited<ReturnType<typeof migrateSnapshot>>) => r.findings.filter((f) => f.code === 'MIGRATE_WAL_MISSING');
+    const missing = walMissing((await migrate('drizzle-expo-wal-missing')).report);
+    expect(missing).toHaveLength(1);
+    expect(missing[0]?.store).toMatch(/\.db$/);
+    expect(walMissing((await migrate('drizzle-expo-wal')).report)).toEqual([]);
+  });
+
   it('watermelondb: REAL timestamps become integers, pending records match WatermelonDB’s own pending changes', async () => {
     const { out } = await migrate('watermelondb-basic');
     const truth = JSON.parse(readFileSync(join(SNAPSHOTS, 'watermelondb-basic', 'truth.json'), 'utf8')) as {
