@@ -109,6 +109,21 @@ describe('entries written from the bytes', () => {
     expect(JSON.parse(r.fast).entries).toHaveLength(items.length - 1);
   });
 
+  it('many entries: rawHex across the hex windows (entries straddle their boundaries)', () => {
+    // ~600 KiB of values in sizes that do not divide the window: many windows, many straddlers.
+    const items: Array<[Uint8Array, Uint8Array]> = [];
+    for (let i = 0; i < 6000; i++) {
+      const key = Buffer.from(`k${i}`);
+      if (i % 3 === 0) items.push([key, str('v'.repeat(i % 257) + '"' + i)]);
+      else if (i % 3 === 1) items.push([key, dbl(i / 7)]);
+      else items.push([key, Buffer.alloc(1 + (i % 301), i % 256)]);
+    }
+    const { data, crc } = store(items);
+    expect(data.length).toBeGreaterThan(512 * 1024);
+    const r = fastAndReference(data, crc);
+    expect(r.fast).toBe(r.ref);
+  });
+
   it('expiring stores: stamps, an expired key, a deletion', () => {
     const stamp = (payload: Buffer, at: number): Buffer => {
       const s = Buffer.alloc(4);
