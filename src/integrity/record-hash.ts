@@ -19,13 +19,18 @@ export interface RecordHasher {
   hash(canonical: string): bigint;
   /** The bucket (0–255) of a record id. */
   bucketOf(id: string): number;
+  /**
+   * xxh64 only: the same two hashes over UTF-8 bytes (for text SQLite wrote): `h64Raw(utf8(t))`
+   * equals `hash(t)` and `h32Raw(utf8(id)) & 0xff` equals `bucketOf(id)`.
+   */
+  readonly raw?: { h32Raw(bytes: Uint8Array): number; h64Raw(bytes: Uint8Array): bigint };
 }
 
 let wasm: ReturnType<typeof xxhash> | undefined;
 
 export async function createRecordHasher(algorithm: HashAlgorithm = 'xxh64'): Promise<RecordHasher> {
   wasm ??= xxhash();
-  const { h64, h32 } = await wasm;
+  const { h64, h32, h32Raw, h64Raw } = await wasm;
   const bucketOf = (id: string): number => h32(id) & 0xff;
   if (algorithm === 'sha256') {
     return {
@@ -34,7 +39,7 @@ export async function createRecordHasher(algorithm: HashAlgorithm = 'xxh64'): Pr
       bucketOf,
     };
   }
-  return { algorithm, hash: (canonical) => h64(canonical), bucketOf };
+  return { algorithm, hash: (canonical) => h64(canonical), bucketOf, raw: { h32Raw, h64Raw } };
 }
 
 /** A 64-bit hash as 16 lowercase hex digits (how digests and checksums are written down). */

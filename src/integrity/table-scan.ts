@@ -11,6 +11,7 @@ import type { CanonicalRules } from './canonical.js';
 import { DigestAccumulator } from './digest.js';
 import type { RecordHasher } from './record-hash.js';
 import { compileRowEncoder, type FieldKind, type FieldSpec } from './row-encoder.js';
+import { sqlDigest } from './sql-canonical.js';
 
 /** How a table maps onto a collection: SQL expressions for the id and each field. */
 export interface TableSpec {
@@ -76,12 +77,22 @@ function scanRows(db: Database.Database, spec: TableSpec, rules: CanonicalRules,
   for (const row of stmt.iterate(...(range ? [range[0], range[1]] : [])) as IterableIterator<unknown[]>) each(row);
 }
 
+let sqlDigests = true;
+/** Whether digest scans may take the SQL-written canonical text path (tests and benchmarks compare both). */
+export function useSqlDigests(on: boolean): void {
+  sqlDigests = on;
+}
+
 export function runScan(db: Database.Database, task: ScanTask, hasher: RecordHasher, rules: CanonicalRules): ScanResult {
   if (task.mode === 'rowids') {
     const stmt = db.prepare(`SELECT rowid FROM ${quoteIdent(task.table)} WHERE rowid BETWEEN ? AND ? AND (${task.where}) ORDER BY rowid`).pluck();
     return { mode: 'rowids', rowids: Float64Array.from(stmt.all(task.range[0], task.range[1], ...task.params) as number[]) };
   }
   if (task.mode === 'row-hashes') return rowHashes(db, task, hasher, rules);
+  if (task.mode === 'digest' && sqlDigests) {
+    const fast = sqlDigest(db, task.spec, rules, task.range, hasher, selectSql(task.spec, rules, null));
+    if (fast) return { mode: 'digest', counts: fast.counts, sums: fast.sums };
+  }
   const { kept } = selectSql(task.spec, rules, task.range);
   const encode = compileRowEncoder(kept, rules);
   const { hash, bucketOf } = hasher;
