@@ -19,6 +19,7 @@ export const FINDING_CODES: Record<string, { severity: 'error' | 'warn' | 'info'
   MMKV_STALE_BYTES: { severity: 'info', meaning: 'non-zero bytes after the data region: leftovers of older content (clearAll, override, write-back), ignored' },
   MMKV_KEY_EXPIRED: { severity: 'info', meaning: 'keys past their expiry stamp that are still in the file' },
   MMKV_AS_MISMATCH: { severity: 'warn', meaning: 'a --as KEY=TYPE override does not fit the stored payload; the inferred type is shown' },
+  MMKV_KEY_UNVERIFIED: { severity: 'warn', meaning: 'the key decrypts an encrypted instance to a single item, which a wrong key can do by chance (MMKV stores no key check value)' },
   MMKV_NOT_ENCRYPTED: { severity: 'info', meaning: 'a key was given but the instance is plain; it was read without the key' },
   MMKV_ENCRYPTED: { severity: 'warn', meaning: 'an MMKV instance is encrypted and no key was given (inspect takes none: use `syncdoc mmkv --key-env`)' },
   MMKV_UNREADABLE: { severity: 'error', meaning: 'one MMKV instance of a folder could not be decoded (encrypted without key, wrong key, too short)' },

@@ -94,13 +94,14 @@ describe('MMKV decoder under random damage', { timeout: 120_000 }, () => {
   }
 
   for (const fx of fixtures.filter((f) => f.key !== undefined)) {
-    it(`${fx.name}: a wrong key never yields entries, damaged or not`, () => {
+    it(`${fx.name}: a wrong key never yields unflagged entries, damaged or not`, () => {
       fc.assert(
         fc.property(fc.nat({ max: fx.data.length }), fc.option(flipsArb), fc.string({ minLength: 1, maxLength: 40 }), (dataLen, flips, key) => {
           fc.pre(key !== fx.key);
           const data = flips === null ? fx.data.subarray(0, dataLen) : flipBits(fx.data, flips);
           const out = decodeOrRefuse(data, fx.crc, { key });
-          if (!(out instanceof InputError)) expect(out.entries).toEqual([]);
+          // MMKV stores no key check: garbage can parse as one item by chance, and is then flagged
+          if (!(out instanceof InputError) && !out.findings.some((f) => f.code === 'MMKV_KEY_UNVERIFIED')) expect(out.entries).toEqual([]);
         }),
         { numRuns: 400 },
       );

@@ -330,6 +330,33 @@ describe('encryption details', () => {
     expect(readMmkvInstance(data, crc, { key: long }).entries).toHaveLength(5);
   });
 
+  it('one item decrypted: read, but flagged MMKV_KEY_UNVERIFIED (a wrong key can parse as one item)', () => {
+    const k = Buffer.alloc(16);
+    k.set(Buffer.from('solo', 'utf8'));
+    const iv = Buffer.from('00112233445566778899aabbccddeeff', 'hex');
+    const plain = Buffer.concat([Buffer.from([0xff, 0xff, 0xff, 0x07]), Buffer.from([5]), Buffer.from('theme'), Buffer.from([5, 4]), Buffer.from('dark')]);
+    const region = createCipheriv('aes-128-cfb', k, iv).update(plain);
+    const data = Buffer.alloc(4096);
+    data.writeUInt32LE(region.length, 0);
+    region.copy(data, 4);
+    const meta = Buffer.alloc(112);
+    meta.writeUInt32LE(crc32(region), 0);
+    meta.writeUInt32LE(4, 4);
+    iv.copy(meta, 12);
+    meta.writeUInt32LE(region.length, 28);
+    const inst = readMmkvInstance(data, meta, { key: 'solo' });
+    expect(inst.entries.map((e) => [e.key, e.value])).toEqual([['theme', 'dark']]);
+    expect(inst.findings.filter((f) => f.code === 'MMKV_KEY_UNVERIFIED')).toHaveLength(1);
+    // a store of several items vouches for its key: no such finding
+    const several = encrypted('k', 128, 4);
+    expect(readMmkvInstance(several.data, several.crc, { key: 'k' }).findings.map((f) => f.code)).not.toContain('MMKV_KEY_UNVERIFIED');
+  });
+
+  it('a wrong key whose garbage parses as one item with a control-character key is refused (found by the fuzz test)', () => {
+    const { data, crc } = bytes('encrypted-aes256');
+    expect(() => readMmkvInstance(data.subarray(0, 130), crc, { key: '_jf53}$UzCT' })).toThrow(/wrong encryption key/);
+  });
+
   it('a damaged encrypted file with the right key recovers its complete items', () => {
     const { data, crc } = encrypted('k', 128, 4);
     const cut = data.subarray(0, 300);

@@ -282,7 +282,10 @@ export function readMmkvInstance(data: Uint8Array, crcFile: Uint8Array | undefin
 
   // Decrypt (trying the AES sizes) and parse.
   const keyBytes = opts.key === undefined ? undefined : typeof opts.key === 'string' ? Buffer.from(opts.key, 'utf8') : Buffer.from(opts.key);
-  const { plain, parsed, aesBits, keyUnused } = decryptAndParse(buf, regionEnd, meta, keyBytes, opts.aesBits, expiring, crcOk === true, subject, fallback?.size);
+  const { plain, parsed, aesBits, keyUnused, keyUnverified } = decryptAndParse(buf, regionEnd, meta, keyBytes, opts.aesBits, expiring, crcOk === true, subject, fallback?.size);
+  if (keyUnverified === true && parsed.count > 0) {
+    add('MMKV_KEY_UNVERIFIED', 'warn', 'the key decrypts this instance to a single item: a wrong key can do that by chance (MMKV stores no key check), so check that the value makes sense');
+  }
   if (keyUnused === true) add('MMKV_NOT_ENCRYPTED', 'info', 'a key was given but this instance is not encrypted: it parses as plain data (CRC ok), so it was read without the key');
 
   const placeholderEnd = parsed.count > 0 ? (parsed.at[0] as number) : (parsed.stop === undefined ? parsed.parsedEnd : HEADER_BYTES);
@@ -538,7 +541,7 @@ function decryptAndParse(
   crcOk: boolean,
   subject: string,
   verifiedPrefix: number | undefined,
-): { plain: Buffer; parsed: ParsedItems; aesBits: AesBits | null; keyUnused?: true } {
+): { plain: Buffer; parsed: ParsedItems; aesBits: AesBits | null; keyUnused?: true; keyUnverified?: true } {
   const complete = (p: ParsedItems): boolean => p.stop === undefined && p.parsedEnd === regionEnd;
   if (key === undefined) {
     const parsed = parseItems(buf, HEADER_BYTES, regionEnd, expiring);
@@ -574,7 +577,10 @@ function decryptAndParse(
     const parsed = parseItems(plain, HEADER_BYTES, regionEnd, expiring);
     const candidate = { plain, parsed, aesBits: bits };
     if (crcOk) {
-      if (complete(parsed) && keysAreText(parsed, plain)) return candidate;
+      // MMKV stores no key check value: what vouches for a key is that the decrypted region parses
+      // to its end. One item can do that by chance (measured: about 1 in 10^5 wrong keys on a
+      // one-item store), so a lone item must have a printable key and is reported as unverified.
+      if (complete(parsed) && keysAreText(parsed, plain, parsed.count < 2)) return parsed.count < 2 ? { ...candidate, keyUnverified: true } : candidate;
       continue;
     }
     // Damaged region: the CRC cannot vouch for the key. A CRC-verified prefix can, else text keys.
@@ -588,7 +594,7 @@ function decryptAndParse(
     if (parsed.count === 0 || !enough || !keysAreText(parsed, plain, true)) continue;
     if (best === undefined || parsed.parsedEnd > best.parsed.parsedEnd) best = candidate;
   }
-  if (best !== undefined) return best;
+  if (best !== undefined) return best.parsed.count < 2 ? { ...best, keyUnverified: true } : best;
   // A key given for a folder applies to every instance; a plain one still reads as plain.
   if (crcOk) {
     const parsed = parseItems(buf, HEADER_BYTES, regionEnd, expiring);
