@@ -578,7 +578,7 @@ function decryptAndParse(
     const candidate = { plain, parsed, aesBits: bits };
     if (crcOk) {
       // MMKV stores no key check value: what vouches for a key is that the decrypted region parses
-      // to its end. One item can do that by chance (measured: about 1 in 10^5 wrong keys on a
+      // to its end. One item can do that by chance (estimated at about 1 in 10^5 wrong keys on a
       // one-item store), so a lone item must have a printable key and is reported as unverified.
       if (complete(parsed) && keysAreText(parsed, plain, parsed.count < 2)) return parsed.count < 2 ? { ...candidate, keyUnverified: true } : candidate;
       continue;
