@@ -26,7 +26,7 @@
  */
 import { isAscii, isUtf8 } from 'node:buffer';
 import type Database from 'better-sqlite3';
-import { quoteIdent } from '../readers/sqlite.js';
+import { quoteIdent, quoteLiteral } from '../readers/sqlite.js';
 import { encodeString, type CanonicalRules } from './canonical.js';
 import { DigestAccumulator } from './digest.js';
 import type { RecordHasher } from './record-hash.js';
@@ -38,8 +38,6 @@ const MAX_SAFE = '9007199254740991';
 const MARK = 'char(1)';
 // stands in for each record's opening `{` so that any other `{` in a window is an object
 const OPEN = 2;
-
-const lit = (s: string): string => `'${s.replace(/'/g, "''")}'`;
 
 /**
  * The SQL text of one non-null field value, as the row encoder would write it (or the marker).
@@ -87,13 +85,13 @@ export function compileSqlCanonical(
     const value = valueSql(c, col.kind, rules.isTimestamp(col.field), textOnly.has(col.sql));
     if (value === undefined) return undefined;
     const key = col.field.normalize('NFC');
-    pieces.push({ key, text: `iif(${c} IS NULL, '', ${lit(',' + encodeString(key) + ':')} || ${value})` });
+    pieces.push({ key, text: `iif(${c} IS NULL, '', ${quoteLiteral(',' + encodeString(key) + ':')} || ${value})` });
   }
   const id = `(${spec.idSql})`;
   // String(id) is the id the row encoder hashes and buckets: only text ids are written here (a
   // number or NULL id is marked)
   const idText = textOnly.has(spec.idSql) ? `json_quote(${id})` : `iif(typeof(${id}) = 'text', json_quote(${id}), ${MARK})`;
-  pieces.push({ key: 'id', text: `${lit(',"id":')} || ${idText}` });
+  pieces.push({ key: 'id', text: `${quoteLiteral(',"id":')} || ${idText}` });
   pieces.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   const where = spec.where === undefined ? '' : ` AND (${spec.where})`;
   // line: the quoted id, then the record text with its `{` as byte 2, then a newline

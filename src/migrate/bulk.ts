@@ -9,7 +9,7 @@
  */
 import { runScanTask } from '../integrity/scan-pool.js';
 import type { ScanContext } from '../integrity/source.js';
-import { quoteIdent } from '../readers/sqlite.js';
+import { quoteIdent, quoteLiteral } from '../readers/sqlite.js';
 import type { SqliteDb } from '../readers/sqlite-open.js';
 import { snakeCase } from './normalise.js';
 import type { CollectionLayout } from './rows.js';
@@ -140,7 +140,7 @@ export function planBulkCopy(
   const version = sync(m.version, 'integer');
   sync(m.vectorClock, 'null');
   const status = quoteIdent(m.status.field);
-  conds.push(`${status} IN (${m.status.synced.map((s) => `'${s.replace(/'/g, "''")}'`).join(', ')})`);
+  conds.push(`${status} IN (${m.status.synced.map(quoteLiteral).join(', ')})`);
   const t = quoteIdent(spec.table);
   const idCol = quoteIdent(m.id);
   // Ids and server ids held by more than one row are merged by the general path. They are found

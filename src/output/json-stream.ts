@@ -42,12 +42,25 @@ function isArraySource(v: unknown): v is JsonArraySource {
   return typeof v === 'object' && v !== null && (v as { [JSON_ARRAY_SOURCE]?: unknown })[JSON_ARRAY_SOURCE] === true;
 }
 
-/** Byte pairs of lowercase hex, for rawHex written straight from the payload bytes. */
-const HEX_HI = new Uint8Array(256);
-const HEX_LO = new Uint8Array(256);
-for (let b = 0; b < 256; b++) {
-  HEX_HI[b] = HEX_DIGITS.charCodeAt(b >> 4);
-  HEX_LO[b] = HEX_DIGITS.charCodeAt(b & 0xf);
+/**
+ * Writes the JSON escape of byte `b` (a control character, `"` or `\\`) at `c[p]`, as
+ * JSON.stringify does (short forms, else lowercase `\\u00xx`); returns the position after it.
+ */
+function writeEscape(c: Uint8Array, p: number, b: number): number {
+  c[p++] = 0x5c;
+  if (b === 0x22 || b === 0x5c) c[p++] = b;
+  else {
+    const short = SHORT_ESCAPES[b];
+    if (short !== undefined) c[p++] = short;
+    else {
+      c[p++] = 0x75;
+      c[p++] = 0x30;
+      c[p++] = 0x30;
+      c[p++] = HEX_DIGITS.charCodeAt(b >> 4);
+      c[p++] = HEX_DIGITS.charCodeAt(b & 0xf);
+    }
+  }
+  return p;
 }
 
 /** The minimal Writable surface used (process.stdout, a file stream, a test sink). */
@@ -239,21 +252,7 @@ export class JsonStreamWriter {
           return this.text(JSON.stringify(s));
         }
         c[p++] = b;
-      } else if (b === 0x22 || b === 0x5c) {
-        c[p++] = 0x5c;
-        c[p++] = b;
-      } else {
-        const short = SHORT_ESCAPES[b];
-        c[p++] = 0x5c;
-        if (short !== undefined) c[p++] = short;
-        else {
-          c[p++] = 0x75; // u00xx, lowercase as JSON.stringify writes it
-          c[p++] = 0x30;
-          c[p++] = 0x30;
-          c[p++] = HEX_DIGITS.charCodeAt(b >> 4);
-          c[p++] = HEX_DIGITS.charCodeAt(b & 0xf);
-        }
-      }
+      } else p = writeEscape(c, p, b);
     }
     c[p++] = 0x22;
     this.pos = p;
@@ -416,20 +415,7 @@ export class JsonStreamWriter {
         } else for (; i < r; i++) c[p++] = buf[i] as number;
         i = r;
         if (i === stop) break;
-        const b = buf[i++] as number;
-        c[p++] = 0x5c;
-        if (b === 0x22 || b === 0x5c) c[p++] = b;
-        else {
-          const short = SHORT_ESCAPES[b];
-          if (short !== undefined) c[p++] = short;
-          else {
-            c[p++] = 0x75;
-            c[p++] = 0x30;
-            c[p++] = 0x30;
-            c[p++] = HEX_HI[b] as number;
-            c[p++] = HEX_LO[b] as number;
-          }
-        }
+        p = writeEscape(c, p, buf[i++] as number);
       }
       this.pos = p;
     }
@@ -457,30 +443,14 @@ export class JsonStreamWriter {
 
   /** A JSON string of the lowercase hex of `buf[start, end)`. */
   writeHexString(buf: Buffer, start: number, end: number): void {
-    const n = 2 * (end - start) + 2;
-    if (n <= CHUNK_BYTES) {
-      // The native encoder, then one native copy: faster than a byte loop, even with the string.
-      this.room(n);
-      const c = this.chunk;
-      c[this.pos++] = 0x22;
-      this.pos += c.write(buf.toString('hex', start, end), this.pos, 'latin1');
-      c[this.pos++] = 0x22;
-      return;
-    }
-    this.room(2);
+    this.room(1);
     this.chunk[this.pos++] = 0x22;
-    let i = start;
-    while (i < end) {
+    // The native encoder, then one native copy, a chunk's worth at a time: faster than a byte loop.
+    for (let i = start; i < end; ) {
       if (this.chunk.length - this.pos < 2) this.flush();
-      const c = this.chunk;
-      let p = this.pos;
-      const stop = Math.min(end, i + ((c.length - p) >> 1));
-      for (; i < stop; i++) {
-        const b = buf[i] as number;
-        c[p++] = HEX_HI[b] as number;
-        c[p++] = HEX_LO[b] as number;
-      }
-      this.pos = p;
+      const stop = Math.min(end, i + ((this.chunk.length - this.pos) >> 1));
+      this.pos += this.chunk.write(buf.toString('hex', i, stop), this.pos, 'latin1');
+      i = stop;
     }
     this.room(1);
     this.chunk[this.pos++] = 0x22;

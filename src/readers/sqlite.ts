@@ -59,6 +59,11 @@ export function quoteIdent(name: string): string {
   return '"' + name.replace(/"/g, '""') + '"';
 }
 
+/** A SQL string literal (for SQL built once per table, where a bound parameter cannot go). */
+export function quoteLiteral(text: string): string {
+  return "'" + text.replace(/'/g, "''") + "'";
+}
+
 /** Parses the 100-byte database header (sqlite.org/fileformat2.html §1.3). */
 export function parseSqliteHeader(head: Buffer, fileSizeBytes: number): SqliteHeader {
   const raw = head.length >= 18 ? head.readUInt16BE(16) : 0;
