@@ -11,6 +11,7 @@ import { closeSync, openSync, readFileSync, statSync, writeFileSync } from 'node
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { crc32 } from 'node:zlib';
+import { encodeVarint32 } from '../readers/mmkv-bytes.js';
 import { readMmkvInstance } from '../readers/mmkv.js';
 import { makeTempDir } from '../snapshot/temp.js';
 
@@ -19,17 +20,6 @@ const TARGET_BYTES = 32 * 1024 * 1024;
 const RUNS = 3;
 /** Whole-process runs, interleaved (bare, syncdoc, bare, …) so both see the same machine load. */
 const PROCESS_RUNS = 5;
-
-function varint(n: number): number[] {
-  const out: number[] = [];
-  let v = n >>> 0;
-  while (v >= 0x80) {
-    out.push((v & 0x7f) | 0x80);
-    v >>>= 7;
-  }
-  out.push(v);
-  return out;
-}
 
 /** Deterministic filler text (no Math.random: the same file every run). */
 function text(seed: number, length: number): string {
@@ -49,14 +39,14 @@ export function generateMmkv(): { data: Buffer; crc: Buffer; items: number } {
   let items = 0;
   const item = (key: string, payload: Buffer): void => {
     const k = Buffer.from(key, 'utf8');
-    const b = Buffer.concat([Buffer.from(varint(k.length)), k, Buffer.from(varint(payload.length)), payload]);
+    const b = Buffer.concat([encodeVarint32(k.length), k, encodeVarint32(payload.length), payload]);
     chunks.push(b);
     size += b.length;
     items++;
   };
   const str = (s: string): Buffer => {
     const b = Buffer.from(s, 'utf8');
-    return Buffer.concat([Buffer.from(varint(b.length)), b]);
+    return Buffer.concat([encodeVarint32(b.length), b]);
   };
   const dbl = (x: number): Buffer => {
     const b = Buffer.alloc(8);

@@ -10,6 +10,7 @@ import { createWriteStream } from 'node:fs';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import Database from 'better-sqlite3';
+import { encodeVarint32 } from '../readers/mmkv-bytes.js';
 
 export interface SyntheticOptions {
   rows: number;
@@ -145,20 +146,10 @@ export async function generateTripleLayerSnapshot(dir: string, opts: SyntheticOp
   ]);
 }
 
-function varint(n: number): Buffer {
-  const out: number[] = [];
-  while (n > 0x7f) {
-    out.push((n & 0x7f) | 0x80);
-    n >>>= 7;
-  }
-  out.push(n);
-  return Buffer.from(out);
-}
-
 /** react-native-mmkv's string encoding: a length-prefixed UTF-8 payload. */
 function stringValue(s: string): Buffer {
   const b = Buffer.from(s, 'utf8');
-  return Buffer.concat([varint(b.length), b]);
+  return Buffer.concat([encodeVarint32(b.length), b]);
 }
 
 /** A plain (unencrypted) MMKV v2.4 data file + .crc meta, one item per key. */
@@ -166,7 +157,7 @@ function writeMmkv(path: string, items: Array<[string, Buffer]>): void {
   const parts: Buffer[] = [Buffer.from([0xff, 0xff, 0xff, 0x07])];
   for (const [key, value] of items) {
     const k = Buffer.from(key, 'utf8');
-    parts.push(varint(k.length), k, varint(value.length), value);
+    parts.push(encodeVarint32(k.length), k, encodeVarint32(value.length), value);
   }
   const region = Buffer.concat(parts);
   const page = 4096;

@@ -10,6 +10,18 @@ import { isAscii, isUtf8 } from 'node:buffer';
 /** Returned by the 32-bit varint reader when the bytes are truncated, too long or negative. */
 export const VARINT_BAD = -1;
 
+/** The varint32 MMKV writes before keys and values (for the stores tests and benchmarks generate). */
+export function encodeVarint32(n: number): Buffer {
+  const out: number[] = [];
+  let v = n >>> 0;
+  while (v > 0x7f) {
+    out.push((v & 0x7f) | 0x80);
+    v >>>= 7;
+  }
+  out.push(v);
+  return Buffer.from(out);
+}
+
 /**
  * Reads a varint as MMKV's 32-bit reader does: up to 10 bytes, low 32 bits kept. A length whose
  * bit 31 is set is negative in MMKV's int32 and therefore corruption. Returns VARINT_BAD or the

@@ -13,25 +13,15 @@ import { mmkvEntriesJson, readMmkvInstance, type MmkvDecodeOptions } from './mmk
 import { parseItems } from './mmkv-items.js';
 import { indexKeys } from './mmkv-keys.js';
 import { decodeJsonString, JsonStateScan } from './values-collections.js';
+import { encodeVarint32 } from './mmkv-bytes.js';
 
 const DIR = join(FIXTURES, 'mmkv');
 const reference = (v: unknown): string => JSON.stringify(v, (_k, x: unknown) => (typeof x === 'bigint' ? x.toString() : x), 2) + '\n';
 
-function varint(n: number): Buffer {
-  const out: number[] = [];
-  let v = n >>> 0;
-  while (v >= 0x80) {
-    out.push((v & 0x7f) | 0x80);
-    v >>>= 7;
-  }
-  out.push(v);
-  return Buffer.from(out);
-}
-
 /** A plain instance (v2.4 style) of these items, with a .crc that vouches for them. */
 function store(items: Array<[Uint8Array, Uint8Array]>, expiring = false): { data: Buffer; crc: Buffer } {
   const parts: Buffer[] = [Buffer.from([0, 0, 0, 0, 0xd9, 0x87, 0xd5, 0x35])];
-  for (const [k, v] of items) parts.push(varint(k.length), Buffer.from(k), varint(v.length), Buffer.from(v));
+  for (const [k, v] of items) parts.push(encodeVarint32(k.length), Buffer.from(k), encodeVarint32(v.length), Buffer.from(v));
   const data = Buffer.concat(parts);
   const crc = Buffer.alloc(112);
   crc.writeUInt32LE(crc32(data.subarray(4)), 0);
@@ -43,7 +33,7 @@ function store(items: Array<[Uint8Array, Uint8Array]>, expiring = false): { data
 
 const str = (s: string | Uint8Array): Buffer => {
   const b = typeof s === 'string' ? Buffer.from(s, 'utf8') : Buffer.from(s);
-  return Buffer.concat([varint(b.length), b]);
+  return Buffer.concat([encodeVarint32(b.length), b]);
 };
 const dbl = (x: number): Buffer => {
   const b = Buffer.alloc(8);
