@@ -18,6 +18,8 @@ import { applyUnifiedSchema } from '../schema/index.js';
 import { makeTempDir } from '../snapshot/temp.js';
 
 const ROWS = Number(process.env['SYNCDOC_BENCH_ROWS'] ?? 1_000_000);
+/** Alternating rounds of `sqlite3 .sha3sum` of both copies and a whole `syncdoc verify` process. */
+const ROUNDS = Number(process.env['SYNCDOC_BENCH_ROUNDS'] ?? 3);
 const MOODS = ['calm', 'happy', 'sad', 'tired', 'anxious', 'grateful', 'energetic'];
 const WORDS = ['walk', 'slept', 'friend', 'work', 'rainy', 'focus', 'good', 'long', 'day', 'again', 'café', 'win'];
 
@@ -63,11 +65,16 @@ async function measure(fn: () => void | Promise<void>): Promise<Timing> {
   return { wallS: Number(process.hrtime.bigint() - t) / 1e9, cpuS: (u.user + u.system) / 1e6 };
 }
 
+/** The run with the median wall time (its CPU time with it, so the pair stays one real run). */
+function median(runs: Timing[]): Timing {
+  return [...runs].sort((x, y) => x.wallS - y.wallS)[(runs.length - 1) >> 1]!;
+}
+
 const rate = (rows: number, s: number): string => `${Math.round(rows / s).toLocaleString('en-US')} rows/s`;
 
 function line(label: string, t: Timing, rows: number, base?: Timing): void {
   const ratio = base ? `  ${(t.wallS / base.wallS).toFixed(2)}× wall, ${(t.cpuS / base.cpuS).toFixed(2)}× cpu` : '';
-  process.stdout.write(`${label.padEnd(44)} ${t.wallS.toFixed(2).padStart(6)} s wall ${t.cpuS.toFixed(2).padStart(6)} s cpu  ${rate(rows, t.wallS).padStart(17)}${ratio}\n`);
+  process.stdout.write(`${label.padEnd(54)} ${t.wallS.toFixed(2).padStart(6)} s wall ${t.cpuS.toFixed(2).padStart(6)} s cpu  ${rate(rows, t.wallS).padStart(17)}${ratio}\n`);
 }
 
 /**
@@ -140,7 +147,7 @@ export async function run(): Promise<void> {
   line(`syncdoc digest, ${availableParallelism()} worker threads`, both, ROWS, sha ?? scan);
   process.stdout.write(`  syncdoc 1 thread vs the bare scan: ${(one.cpuS / scan.cpuS).toFixed(2)}× cpu\n`);
 
-  // Verify two copies end to end as the CLI does: open (private copies), digest both, compare.
+  // Verify two copies end to end as the CLI does: open (each file linked into a private folder), digest both, compare.
   let verdict = '';
   let openT: Timing = { wallS: 0, cpuS: 0 };
   const verify = await measure(async () => {
@@ -157,21 +164,38 @@ export async function run(): Promise<void> {
       await sb?.source.close();
     }
   });
-  const shaA = sha3sum(a);
-  const shaB = sha3sum(b);
-  process.stdout.write('\nverify two copies (ratios against sqlite3 .sha3sum of both):\n');
-  const shaBoth = shaA && shaB ? { wallS: shaA.wallS + shaB.wallS, cpuS: shaA.cpuS + shaB.cpuS } : null;
-  if (shaBoth) line('sqlite3 .sha3sum of a, then of b', shaBoth, 2 * ROWS);
-  line(`syncdoc verify a b (${verdict}), in this process`, verify, 2 * ROWS, shaBoth ?? undefined);
-  line('  of which: private copies of a and b', openT, 2 * ROWS);
   // The goal compares whole processes: the CLI run pays Node's start-up, module loading and a cold
-  // JIT, which the in-process figure above (warmed by the digest runs) does not.
-  const cli = timedRun(process.execPath, [fileURLToPath(new URL('../../bin/syncdoc', import.meta.url)), 'verify', a, b]);
-  if (cli === null) throw new Error('syncdoc verify a b (whole process) did not report a match');
-  const shaAgain = shaBoth ? [sha3sum(a), sha3sum(b)] : null;
-  const shaBoth2 = shaAgain?.[0] && shaAgain[1] ? { wallS: shaAgain[0].wallS + shaAgain[1].wallS, cpuS: shaAgain[0].cpuS + shaAgain[1].cpuS } : null;
-  if (shaBoth2) line('sqlite3 .sha3sum of a, then of b (again)', shaBoth2, 2 * ROWS);
-  line('syncdoc verify a b, whole CLI process', cli, 2 * ROWS, shaBoth2 ?? undefined);
+  // JIT, which the in-process figure above (warmed by the digest runs) does not. Both sides are
+  // timed in alternating rounds (order flipped each round) and compared by their medians, as
+  // other processes on a shared machine make any single run of either unreliable.
+  const cliArgs = [fileURLToPath(new URL('../../bin/syncdoc', import.meta.url)), 'verify', a, b];
+  const shaRuns: Timing[] = [];
+  const cliRuns: Timing[] = [];
+  const shaPair = (): Timing | null => {
+    const [x, y] = [sha3sum(a), sha3sum(b)];
+    return x && y ? { wallS: x.wallS + y.wallS, cpuS: x.cpuS + y.cpuS } : null;
+  };
+  const cliRun = (): Timing => {
+    const t = timedRun(process.execPath, cliArgs);
+    if (t === null) throw new Error('syncdoc verify a b (whole process) did not report a match');
+    return t;
+  };
+  for (let round = 0; round < ROUNDS; round++) {
+    const pair = round % 2 === 0 ? [shaPair, cliRun] : [cliRun, shaPair];
+    for (const run of pair) {
+      const t = run();
+      if (t) (run === cliRun ? cliRuns : shaRuns).push(t);
+    }
+  }
+  process.stdout.write('\nverify two copies (ratios against sqlite3 .sha3sum of both):\n');
+  const shaBoth = shaRuns.length > 0 ? median(shaRuns) : undefined;
+  if (shaBoth) line(`sqlite3 .sha3sum of a, then of b (median of ${shaRuns.length})`, shaBoth, 2 * ROWS);
+  line(`syncdoc verify a b (${verdict}), in this process`, verify, 2 * ROWS, shaBoth);
+  line('  of which: opening a and b', openT, 2 * ROWS);
+  line(`syncdoc verify a b, whole CLI process (median of ${cliRuns.length})`, median(cliRuns), 2 * ROWS, shaBoth);
+  const spread = (runs: Timing[]): string => runs.map((t) => `${t.wallS.toFixed(2)}/${t.cpuS.toFixed(2)}`).join('  ');
+  if (shaBoth) process.stdout.write(`  each round, wall/cpu s: sqlite3 ${spread(shaRuns)}; syncdoc ${spread(cliRuns)}\n`);
+  process.stdout.write(`load average now ${loadavg()[0]!.toFixed(1)}\n`);
   process.stdout.write(`peak RSS of this process (scans and verify; the database was generated in a child): ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB\n`);
 }
 

@@ -67,8 +67,9 @@ export async function openRecordSource(spec: string, opts: OpenSourceOptions = {
   if (/\.zip$/i.test(spec) && (await isConvexExport(spec))) {
     return { source: await convexExportSource(spec), findings: [] };
   }
-  // verify never shows or records the stores' sha256: copy without hashing
-  const snapshot = await openSnapshot(spec, { sha256: false });
+  // verify never shows or records the stores' sha256, and only reads its stores: no hashing, and
+  // a lone database file is linked rather than copied
+  const snapshot = await openSnapshot(spec, { sha256: false, linkSqlite: true });
   try {
     const findings = [...snapshot.findings];
     const source = await deviceSource(snapshot, spec, opts.profile ?? 'auto', findings);

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { comparisonContext } from './compare.js';
 import { DigestAccumulator } from './digest.js';
 import { createRecordHasher } from './record-hash.js';
-import { compileSqlCanonical, sqlDigest } from './sql-canonical.js';
+import { compileSqlCanonical, hasBeyondU2ff, sqlDigest } from './sql-canonical.js';
 import { runScan, selectSql, useSqlDigests, type TableSpec } from './table-scan.js';
 
 /** A stored value: how it is bound (REAL forced with CAST; `text`: bytes cast to TEXT, maybe not UTF-8) and the value. */
@@ -150,5 +150,18 @@ describe('SQL-written canonical text', () => {
     expect(compileSqlCanonical({ ...SPEC, hasRowid: false }, rules, kept)).toBeUndefined();
     expect(compileSqlCanonical(SPEC, rules, [...kept, { sql: '"b"', field: 'b', kind: 'boolean' }])).toBeUndefined();
     expect(sqlDigest(new Database(':memory:'), SPEC, rules, null, await createRecordHasher('sha256'), selectSql(SPEC, rules, null))).toBeUndefined();
+  });
+
+  it('finds a lead byte of U+0300 and up exactly where a byte-by-byte search does, at any alignment', () => {
+    const bytes = fc.uint8Array({ maxLength: 80 }).chain((b) => fc.tuple(fc.constant(b), fc.nat(b.length), fc.nat(b.length)));
+    fc.assert(
+      fc.property(bytes, ([b, from, to]) => {
+        const view = b.subarray(Math.min(from, to), Math.max(from, to));
+        expect(hasBeyondU2ff(view)).toBe(view.some((x) => x >= 0xcc));
+      }),
+      { numRuns: 5000 },
+    );
+    expect(hasBeyondU2ff(Buffer.from('caf\u00e9 \u02ff'))).toBe(false);
+    expect(hasBeyondU2ff(Buffer.from('cafe\u0301'))).toBe(true);
   });
 });

@@ -14,7 +14,8 @@
  *     16 digits in a row);
  *   - a `.` after `:`, `,` or `[` and digits: a REAL (SQLite always writes them with a `.`, where
  *     JavaScript writes 4.0 as `4`) or a decimal in JSON text;
- *   - a `{` after the record's own: an object in JSON text (keys unsorted);
+ *   - a `{` anywhere (each record's own is put in after the check): an object in JSON text (keys
+ *     unsorted);
  *   - `:null`: a JSON `null` column or a BLOB (json_quote writes both as null; the row encoder
  *     drops the first and writes `$bytes` for the second);
  *   - invalid UTF-8, or text that is not NFC (only checked when a character ≥ U+0300 is present:
@@ -36,37 +37,51 @@ import type { ScanRange, TableSpec } from './table-scan.js';
 export const SQL_WINDOW_ROWS = 2048;
 const MAX_SAFE = '9007199254740991';
 const MARK = 'char(1)';
-// stands in for each record's opening `{` so that any other `{` in a window is an object
-const OPEN = 2;
 
 /**
- * The SQL text of one non-null field value, as the row encoder would write it (or the marker).
- * `textOnly`: a plain column of TEXT affinity, which can hold only text (SQLite converts numbers
- * stored into it) or a BLOB (written as `null`, so caught), so it needs no type test per row.
+ * The SQL text of one field value as the row encoder would write it (or the marker), NULL when the
+ * column is NULL (`concat` then drops the field, key included). `textOnly`: a plain column of TEXT
+ * affinity, which can hold only text (SQLite converts numbers stored into it) or a BLOB (written
+ * as `null`, so caught), so it needs no type test per row.
  */
 function valueSql(c: string, kind: TableSpec['columns'][number]['kind'], stamp: boolean, textOnly: boolean): string | undefined {
   if (kind === 'boolean') return undefined;
   const safe = `${c} BETWEEN -${MAX_SAFE} AND ${MAX_SAFE}`;
+  // a CASE with no ELSE is NULL for a NULL column, with no separate IS NULL test
+  const other = `WHEN ${c} NOTNULL THEN ${MARK} END`;
   // numbers are concatenated as SQLite writes them: integers as digits, REALs always with a `.`
   // (caught in the window); text and BLOBs in a timestamp column are marked
-  if (stamp) return `CASE WHEN ${c} > -100000000000 AND ${c} < 100000000000 THEN ${c} * 1000 WHEN ${safe} THEN ${c} ELSE ${MARK} END`;
+  if (stamp) return `CASE WHEN ${c} > -100000000000 AND ${c} < 100000000000 THEN ${c} * 1000 WHEN ${safe} THEN ${c} ${other}`;
   if (kind === 'json') {
     // any digit in JSON text is marked (its numbers may be written differently: 1E2, -0, 1.50,
     // beyond 2^53); so is text SQLite's strict JSON rejects, as it cannot vouch JSON.parse does too
     return (
-      `CASE WHEN typeof(${c}) <> 'text' THEN iif(${safe}, ${c}, ${MARK}) ` +
-      `WHEN ${c} GLOB '*[0-9]*' OR NOT json_valid(${c}) THEN ${MARK} ELSE json(${c}) END`
+      `CASE WHEN typeof(${c}) = 'text' THEN iif(${c} GLOB '*[0-9]*' OR NOT json_valid(${c}), ${MARK}, json(${c})) ` +
+      `WHEN ${safe} THEN ${c} ${other}`
     );
   }
-  if (textOnly) return `json_quote(${c})`;
-  if (kind === 'integer' || kind === 'real') return `CASE WHEN ${safe} THEN ${c} WHEN typeof(${c}) = 'text' THEN json_quote(${c}) ELSE ${MARK} END`;
-  return `CASE WHEN typeof(${c}) = 'text' THEN json_quote(${c}) WHEN ${safe} THEN ${c} ELSE ${MARK} END`;
+  if (textOnly) return `iif(${c} ISNULL, NULL, json_quote(${c}))`;
+  if (kind === 'integer' || kind === 'real') return `CASE WHEN ${safe} THEN ${c} WHEN typeof(${c}) = 'text' THEN json_quote(${c}) ${other}`;
+  return `CASE WHEN typeof(${c}) = 'text' THEN json_quote(${c}) WHEN ${safe} THEN ${c} ${other}`;
 }
 
-/** The columns of `table` whose affinity is TEXT (SQLite's rule: no INT, and CHAR, CLOB or TEXT). */
-function textColumns(db: Database.Database, table: string): Set<string> {
+/**
+ * What the fast path needs to know of `table`, from one read of its columns: those whose affinity
+ * is TEXT (SQLite's rule: no INT, and CHAR, CLOB or TEXT), and whether its rowid is real (no
+ * column shadows the name).
+ */
+function tableColumns(db: Database.Database, table: string): { textOnly: Set<string>; rowidUsable: boolean } {
   const cols = db.prepare(`SELECT name, type FROM pragma_table_xinfo(?)`).all(table) as Array<{ name: string; type: string }>;
-  return new Set(cols.filter((c) => !/INT/i.test(c.type) && /CHAR|CLOB|TEXT/i.test(c.type)).map((c) => quoteIdent(c.name)));
+  return {
+    textOnly: new Set(cols.filter((c) => !/INT/i.test(c.type) && /CHAR|CLOB|TEXT/i.test(c.type)).map((c) => quoteIdent(c.name))),
+    rowidUsable: !cols.some((c) => ['rowid', '_rowid_', 'oid'].includes(c.name.toLowerCase())),
+  };
+}
+
+/** `concat` (SQLite 3.44 and later; better-sqlite3 bundles a newer one) writes the lines. */
+function hasConcat(db: Database.Database): boolean {
+  const [major = 0, minor = 0] = (db.prepare('SELECT sqlite_version()').pluck().get() as string).split('.').map(Number);
+  return major > 3 || (major === 3 && minor >= 44);
 }
 
 /** SQL for one window of rows (params: after-rowid, last-rowid), or undefined when not applicable. */
@@ -85,7 +100,7 @@ export function compileSqlCanonical(
     const value = valueSql(c, col.kind, rules.isTimestamp(col.field), textOnly.has(col.sql));
     if (value === undefined) return undefined;
     const key = col.field.normalize('NFC');
-    pieces.push({ key, text: `iif(${c} IS NULL, '', ${quoteLiteral(',' + encodeString(key) + ':')} || ${value})` });
+    pieces.push({ key, text: `${quoteLiteral(',' + encodeString(key) + ':')} || ${value}` });
   }
   const id = `(${spec.idSql})`;
   // String(id) is the id the row encoder hashes and buckets: only text ids are written here (a
@@ -94,35 +109,51 @@ export function compileSqlCanonical(
   pieces.push({ key: 'id', text: `${quoteLiteral(',"id":')} || ${idText}` });
   pieces.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   const where = spec.where === undefined ? '' : ` AND (${spec.where})`;
-  // line: the quoted id, then the record text with its `{` as byte 2, then a newline
+  // line: the quoted id, then the record text with its `{` still the first field's `,` (so that
+  // any `{` in a window is an object; the reader puts the `{` in), then a newline. One `concat`
+  // builds it in one allocation, and skips the NULL fields.
   const inner =
-    `SELECT rowid AS r, ${idText} || char(${OPEN}) || substr(${pieces.map((p) => p.text).join(' || ')}, 2) || '}' || char(10) AS line ` +
+    `SELECT rowid AS r, concat(${idText}, ${pieces.map((p) => p.text).join(', ')}, '}', char(10)) AS line ` +
     `FROM ${quoteIdent(spec.table)} WHERE rowid > ? AND rowid <= ?${where} ORDER BY rowid LIMIT ${windowRows}`;
   return `SELECT max(r), count(*), count(line), CAST(group_concat(line, '') AS BLOB) FROM (${inner})`;
 }
 
 const REAL = /[:,[]-?\d+\./;
-const BEYOND_U2FF = /[\xcc-\xff]/; // UTF-8 lead bytes of U+0300 and up
+
+/**
+ * Whether `blob` holds a UTF-8 lead byte of U+0300 and up (0xCC–0xFF), a word at a time. A byte is
+ * one when its bits 7 and 6 are set and also bit 5, bit 4, or bits 3 and 2; shifting a word left
+ * by k brings each byte's bit 7−k to its bit 7, so the test runs on four bytes at once, in int32
+ * arithmetic only, and only on words with a non-ASCII byte (four words are tested for that at a
+ * time). A latin1 string and a regular expression cost five times more.
+ */
+export function hasBeyondU2ff(blob: Uint8Array): boolean {
+  const n = blob.length;
+  let i = 0;
+  for (; i < n && (blob.byteOffset + i) % 4 !== 0; i++) if (blob[i]! >= 0xcc) return true;
+  if (i === n) return false;
+  const words = new Int32Array(blob.buffer, blob.byteOffset + i, (n - i) >>> 2);
+  const len = words.length;
+  const beyond = (v: number): boolean => (v & (v << 1) & ((v << 2) | (v << 3) | ((v << 4) & (v << 5))) & 0x80808080) !== 0;
+  let w = 0;
+  for (; w + 4 <= len; w += 4) {
+    if (((words[w]! | words[w + 1]! | words[w + 2]! | words[w + 3]!) & 0x80808080) === 0) continue;
+    if (beyond(words[w]!) || beyond(words[w + 1]!) || beyond(words[w + 2]!) || beyond(words[w + 3]!)) return true;
+  }
+  for (; w < len; w++) if (beyond(words[w]!)) return true;
+  for (i += len * 4; i < n; i++) if (blob[i]! >= 0xcc) return true;
+  return false;
+}
 
 /** Whether a window's bytes are exactly what the row encoder would give (see the module note). */
 function windowIsCanonical(blob: Buffer): boolean {
   // single-byte searches are memchr, so the common clean window costs almost nothing to check
   if (blob.indexOf(92) !== -1 || blob.indexOf(1) !== -1 || blob.indexOf(123) !== -1 || blob.indexOf(':null') !== -1) return false;
   if (!isUtf8(blob)) return false;
-  const hasDot = blob.indexOf(46) !== -1;
-  const ascii = isAscii(blob);
-  if (!hasDot && ascii) return true;
-  const latin1 = blob.toString('latin1');
-  if (hasDot && REAL.test(latin1)) return false;
-  if (ascii || !BEYOND_U2FF.test(latin1)) return true;
+  if (blob.indexOf(46) !== -1 && REAL.test(blob.toString('latin1'))) return false;
+  if (isAscii(blob) || !hasBeyondU2ff(blob)) return true;
   const text = blob.toString('utf8');
   return text === text.normalize('NFC');
-}
-
-/** Whether `table` has a real rowid under that name (no column shadows it). */
-function rowidUsable(db: Database.Database, table: string): boolean {
-  const cols = db.prepare(`SELECT lower(name) FROM pragma_table_xinfo(?)`).pluck().all(table) as string[];
-  return !cols.some((c) => c === 'rowid' || c === '_rowid_' || c === 'oid');
 }
 
 /**
@@ -141,8 +172,9 @@ export function sqlDigest(
 ): DigestAccumulator | undefined {
   const raw = hasher.raw;
   if (raw === undefined) return undefined;
-  const sql = compileSqlCanonical(spec, rules, rowSelect.kept, textColumns(db, spec.table), windowRows);
-  if (sql === undefined || !rowidUsable(db, spec.table)) return undefined;
+  const table = tableColumns(db, spec.table);
+  const sql = compileSqlCanonical(spec, rules, rowSelect.kept, table.textOnly, windowRows);
+  if (sql === undefined || !table.rowidUsable || !hasConcat(db)) return undefined;
   const { h32Raw, h64Raw } = raw;
   const windows = db.prepare(sql).raw(true).safeIntegers(true);
   const joiner = spec.where === undefined ? ' WHERE ' : ' AND ';
@@ -174,7 +206,7 @@ export function sqlDigest(
       for (let pos = 0; pos < blob.length; ) {
         const q = blob.indexOf(34, pos + 1); // the id's closing quote (no `\`, so no quote inside it)
         const nl = blob.indexOf(10, q);
-        blob[q + 1] = 123;
+        blob[q + 1] = 123; // the first field's `,` becomes the record's `{`
         acc.add(h32Raw(blob.subarray(pos + 1, q)) & 0xff, h64Raw(blob.subarray(q + 1, nl)));
         pos = nl + 1;
       }

@@ -6,7 +6,7 @@
  * files beside a WAL-mode database. Problems that leave the snapshot usable are findings; a snapshot
  * with nothing to read is an `InputError` (exit 4).
  */
-import { readFileSync, statSync } from 'node:fs';
+import { linkSync, lstatSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { InputError } from '../errors.js';
@@ -127,7 +127,12 @@ async function openFile(abs: string, input: string, tempDir: string, opts: OpenS
   const name = basename(abs);
   const siblings = walkSiblings(dir, name);
   const findings: Finding[] = [];
-  const stores = await collectStores(siblings, findings, { copyTo: join(tempDir, 'stores'), only: name, hash: opts.sha256 !== false });
+  const stores = await collectStores(siblings, findings, {
+    copyTo: join(tempDir, 'stores'),
+    only: name,
+    hash: opts.sha256 !== false,
+    linkSqlite: opts.linkSqlite === true,
+  });
   if (stores.length === 0) {
     throw new InputError('not a store syncdoc can read (unrecognised content)', {
       code: 'E_INPUT_UNRECOGNISED',
@@ -170,6 +175,8 @@ interface CollectOptions {
   only?: string;
   /** false: no sha256 (empty), and copies made by the kernel (`OpenSnapshotOptions.sha256`). */
   hash: boolean;
+  /** Hard-link a SQLite store without companions instead of copying it (`OpenSnapshotOptions.linkSqlite`). */
+  linkSqlite?: boolean;
 }
 
 /**
@@ -197,7 +204,7 @@ async function collectStores(files: WalkedFile[], findings: Finding[], opts: Col
     if (!detected) continue;
     if (detected.kind === 'sqlite') sqliteMains.add(file.rel);
     try {
-      stores.push(await materialise(file, detected, opts.copyTo, opts.hash));
+      stores.push(await materialise(file, detected, opts.copyTo, opts.hash, opts.linkSqlite === true));
     } catch (err) {
       throw new InputError(`cannot copy store (${errorText(err)})`, {
         code: 'E_INPUT_UNREADABLE',
@@ -274,10 +281,14 @@ async function detectStore(file: WalkedFile, byRel: Map<string, WalkedFile>, fin
   return null;
 }
 
-async function materialise(file: WalkedFile, detected: Detected, copyTo: string | null, hash: boolean): Promise<StoreRef> {
+async function materialise(file: WalkedFile, detected: Detected, copyTo: string | null, hash: boolean, linkSqlite: boolean): Promise<StoreRef> {
+  // only a lone database: with a -journal beside it a hot journal is rolled back read-write in the
+  // private folder, and a -wal is read with it; both need copies
+  const link = linkSqlite && detected.kind === 'sqlite' && Object.keys(detected.companions).length === 0;
   const place = async (f: WalkedFile): Promise<{ path: string; sha256: string; sizeBytes: number }> => {
     if (copyTo === null) return { path: f.abs, ...(hash ? await hashFile(f.abs) : { sha256: '', sizeBytes: f.sizeBytes }) };
     const dest = join(copyTo, ...f.rel.split('/'));
+    if (link && f === file && linked(f.abs, dest)) return { path: dest, ...(hash ? await hashFile(dest) : { sha256: '', sizeBytes: statSync(dest).size }) };
     return { path: dest, ...(await (hash ? copyWithHash : copyWithoutHash)(f.abs, dest)) };
   };
   const companions: StoreRef['companions'] = {};
@@ -289,6 +300,21 @@ async function materialise(file: WalkedFile, detected: Detected, copyTo: string 
   const main = await place(file);
   if (detected.kind === 'asyncstorage-ios') companions.manifest = main.path;
   return { kind: detected.kind, path: file.rel, localPath: main.path, sizeBytes: main.sizeBytes, sha256: main.sha256, companions };
+}
+
+/**
+ * Hard-links `src` at `dest`; false where the file system refuses (another device, permissions)
+ * and for a symbolic link (SQLite follows one to put its -wal/-shm beside the target).
+ */
+function linked(src: string, dest: string): boolean {
+  mkdirSync(dirname(dest), { recursive: true, mode: 0o700 });
+  try {
+    if (lstatSync(src).isSymbolicLink()) return false;
+    linkSync(src, dest);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function reportOrphanCompanions(files: WalkedFile[], sqliteMains: Set<string>, findings: Finding[]): void {

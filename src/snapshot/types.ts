@@ -51,4 +51,13 @@ export interface OpenSnapshotOptions {
    * file copy. For callers that never show or record the hash (verify); default true.
    */
   sha256?: boolean;
+  /**
+   * true: a single SQLite file given alone, with no `-wal` or `-journal` beside it, is hard-linked
+   * into the private folder instead of copied (falling back to a copy where the file system
+   * refuses the link). For callers that open their stores read-only and nothing else (verify): a
+   * read-only connection holds the file open `O_RDONLY`, so the user's bytes cannot change, and
+   * any `-wal`/`-shm` SQLite makes lands beside the link, in the private folder. The link does
+   * change the file's link count and ctime while it exists.
+   */
+  linkSqlite?: boolean;
 }

@@ -50,10 +50,11 @@ export function sqliteTableSource(opts: SqliteSourceOptions): RecordSource {
   function ranges(spec: TableSpec, ctx: ScanContext): ScanRange[] {
     const parts = ctx.pool?.size ?? 1;
     if (!spec.hasRowid || parts < 2) return [null];
-    const { lo, hi } = db.prepare(`SELECT min(rowid) AS lo, max(rowid) AS hi FROM ${quoteIdent(spec.table)}`).get() as {
-      lo: number | null;
-      hi: number | null;
-    };
+    // two queries: SQLite answers a lone min() or max() of the rowid from the b-tree's edge, but
+    // min() and max() in one SELECT scan the whole table (0.6 s at 1M rows)
+    const edge = (fn: 'min' | 'max'): number | null => db.prepare(`SELECT ${fn}(rowid) FROM ${quoteIdent(spec.table)}`).pluck().get() as number | null;
+    const lo = edge('min');
+    const hi = edge('max');
     if (lo === null || hi === null || hi - lo + 1 < (opts.splitMinRows ?? SPLIT_MIN_ROWS)) return [null];
     const step = Math.ceil((hi - lo + 1) / parts);
     return Array.from({ length: parts }, (_, i) => [lo + i * step, Math.min(hi, lo + (i + 1) * step - 1)] as const);
