@@ -12,13 +12,14 @@ import Database from 'better-sqlite3';
 import { availableParallelism } from 'node:os';
 import { DigestAccumulator, hex64, resolveRules, SYNC_ONLY_FIELDS, type CollectionDigest, type RecordHasher } from '../integrity/index.js';
 import { ScanPool, runScanTask, workerScript } from '../integrity/scan-pool.js';
+import { NO_HASH } from '../integrity/table-scan.js';
 import type { ScanContext } from '../integrity/source.js';
 import { unifiedTableSpec } from '../integrity/unified.js';
 import { applyUnifiedSchema } from '../schema/index.js';
 import { bulkWhere, type BulkCopy } from './bulk.js';
 import { CollectionDigester, contentSelect, encoderOf, layoutOf, rowEncoderOf, rowValues } from './rows.js';
 import type { MigrationPlan } from './types.js';
-import { quoteIdent } from '../readers/sqlite.js';
+import { quoteIdent, quoteLiteral } from '../readers/sqlite.js';
 
 export interface ApplyHooks {
   /** Called after each committed step (tests use it to find crash points; the CLI for progress). */
@@ -320,10 +321,14 @@ export function migrateScanContext(hasher: RecordHasher, pool: ScanPool | undefi
 const CHECK_OPTIONS: ScanContext['options'] = { numbers: 'value', nulls: 'null-is-absent', exclude: [...SYNC_ONLY_FIELDS] };
 const CHECK_RULES = resolveRules(CHECK_OPTIONS);
 
-/** The record hashes of one bulk copy's rows, computed ahead by scan workers, in rowid order. */
+/**
+ * The row checksums of one bulk copy, computed ahead by scan workers: 16 hex digits per rowid from
+ * `lo` on (`NO_HASH` bytes for rowids not copied in bulk), and the rows' digest.
+ */
 export interface BulkHashes {
-  rowids: Float64Array;
-  hashes: BigUint64Array;
+  lo: number;
+  hex: Buffer;
+  rows: number;
   counts: Float64Array;
   sums: BigUint64Array;
 }
@@ -331,8 +336,9 @@ export interface BulkHashes {
 /**
  * Starts computing the record hash of every bulk-copied row on the scan workers (rowid ranges of
  * the legacy table, one per worker), from the very SQL expressions the INSERT … SELECT writes, so
- * the hashing runs on the other cores while the main thread plans; apply then only looks each
- * checksum up. Resolves to nothing for a bulk copy it cannot do (no pool, rowids beyond 2^53, an
+ * the hashing runs on the other cores while the main thread plans; apply then reads each checksum
+ * from the hex slots in SQL, without a call into JavaScript per row. Resolves to nothing for a bulk
+ * copy it cannot do (no pool, rowids beyond 2^53 or too sparse for one slot per rowid, an
  * unreadable copy): apply hashes those rows inline as before.
  */
 export async function precomputeBulkHashes(plan: { bulk: readonly BulkCopy[] }, ctx: ScanContext): Promise<Map<BulkCopy, BulkHashes>> {
@@ -345,25 +351,28 @@ export async function precomputeBulkHashes(plan: { bulk: readonly BulkCopy[] }, 
         db = new Database(b.localPath, { readonly: true, fileMustExist: true });
         const { lo, hi } = db.prepare(`SELECT min(rowid) AS lo, max(rowid) AS hi FROM ${quoteIdent(b.table)}`).get() as { lo: unknown; hi: unknown };
         if (typeof lo !== 'number' || typeof hi !== 'number' || !Number.isSafeInteger(lo) || !Number.isSafeInteger(hi)) return;
+        // one 16-byte slot per rowid: rowids with large gaps would make the slots outweigh the rows
+        if (hi - lo + 1 > Math.max(4 * b.count, 65_536) || hi - lo + 1 > MAX_HASH_SLOTS) return;
         const parts = ctx.pool!.size;
         const step = Math.ceil((hi - lo + 1) / parts);
-        const where = bulkWhere(b);
+        // the general path's rowids are known once it has read its rows
+        if (b.generalRowids === null) return;
+        const skip = JSON.parse(b.generalRowids) as number[];
         const specs = layoutOf(b.collection).specs;
         const tasks = Array.from({ length: parts }, (_, i) => [lo + i * step, Math.min(hi, lo + (i + 1) * step - 1)] as const)
           .filter(([x, y]) => x <= y)
-          .map((range) => ({ mode: 'row-hashes' as const, dbPath: b.localPath, table: b.table, idSql: b.idExpr, columns: b.contentExprs, specs, where: where.sql, params: where.params, range }));
+          .map((range) => ({ mode: 'row-hashes' as const, dbPath: b.localPath, table: b.table, idSql: b.idExpr, columns: b.contentExprs, specs, skip: skip.filter((r) => r >= range[0] && r <= range[1]), range }));
         const results = await Promise.all(tasks.map((t) => runScanTask(t, ctx, db!)));
-        const n = results.reduce((k, r) => k + (r.mode === 'row-hashes' ? r.rowids.length : 0), 0);
-        const merged: BulkHashes = { rowids: new Float64Array(n), hashes: new BigUint64Array(n), counts: new Float64Array(256), sums: new BigUint64Array(256) };
+        const merged: BulkHashes = { lo, hex: Buffer.alloc(0), rows: 0, counts: new Float64Array(256), sums: new BigUint64Array(256) };
         const acc = new DigestAccumulator(merged.counts, merged.sums);
-        let at = 0;
+        const slices: Uint8Array[] = [];
         for (const r of results) {
-          if (r.mode !== 'row-hashes') continue;
-          merged.rowids.set(r.rowids, at);
-          merged.hashes.set(r.hashes, at);
-          at += r.rowids.length;
+          if (r.mode !== 'row-hashes') return;
+          slices.push(r.hex);
+          merged.rows += r.rows;
           acc.merge(r);
         }
+        merged.hex = Buffer.concat(slices);
         out.set(b, merged);
       } catch {
         // apply hashes this copy's rows inline instead
@@ -375,20 +384,26 @@ export async function precomputeBulkHashes(plan: { bulk: readonly BulkCopy[] }, 
   return out;
 }
 
+/** At most this many hex slots (16 bytes each) per bulk copy: one bound BLOB, well under SQLite's 1e9-byte limit. */
+const MAX_HASH_SLOTS = 32 * 2 ** 20;
+
 /**
- * The bulk INSERT … SELECT with precomputed checksums: rows go in rowid order (the order the
- * hashes were computed in, and the order the plain copy uses), each rowid checked against the
- * precomputed list, and every precomputed row must have been written.
+ * The bulk INSERT … SELECT with precomputed checksums: the rows hashed ahead (those with a hex
+ * slot filled) go in rowid order, the order the plain copy uses, each checksum cut from its slot.
+ * A row SQL selects without a checksum would write NULL and fail the NOT NULL constraint; every row
+ * hashed ahead, and only those, must be the bulk copy's rows.
  */
 function insertPrecomputed(db: Database.Database, b: BulkCopy, pre: BulkHashes, table: string, columns: string[], alias: string): void {
-  let i = 0;
-  db.function('syncdoc_row_checksum', { deterministic: false }, (rowid: unknown) => {
-    if (pre.rowids[i] !== rowid) throw new Error(`bulk copy of ${b.table}: row ${String(rowid)} was not hashed ahead`);
-    return hex64(pre.hashes[i++]!);
-  });
   const cols = columns.map((c) => `"${c}"`).join(', ');
-  const exprs = [...b.exprs, `'synced'`, 'syncdoc_row_checksum(rowid)'];
-  const where = bulkWhere(b);
-  db.prepare(`INSERT INTO "${table}" (${cols}) SELECT ${exprs.join(', ')} FROM ${alias}.${quoteIdent(b.table)} WHERE ${where.sql} ORDER BY rowid`).run(...where.params);
-  if (i !== pre.rowids.length) throw new Error(`bulk copy of ${b.table}: ${pre.rowids.length - i} row(s) hashed ahead were not written`);
+  const slot = '(rowid - ?) * 16 + 1';
+  const none = quoteLiteral(String.fromCharCode(NO_HASH).repeat(16));
+  const exprs = [...b.exprs, `'synced'`, `nullif(CAST(substr(?, ${slot}, 16) AS TEXT), ${none})`];
+  const hi = pre.lo + pre.hex.length / 16 - 1;
+  const written = db
+    .prepare(
+      `INSERT INTO "${table}" (${cols}) SELECT ${exprs.join(', ')} FROM ${alias}.${quoteIdent(b.table)} ` +
+        `WHERE rowid BETWEEN ? AND ? AND substr(?, ${slot}, 1) <> x'${NO_HASH.toString(16)}' ORDER BY rowid`,
+    )
+    .run(pre.hex, pre.lo, pre.lo, hi, pre.hex, pre.lo).changes;
+  if (written !== pre.rows || written !== b.count) throw new Error(`bulk copy of ${b.table}: ${written} row(s) written, ${pre.rows} hashed ahead, ${b.count} planned`);
 }
