@@ -26,6 +26,12 @@ export interface BulkCopy {
   condition: string;
   params: string[];
   /**
+   * The same rows as `condition`, split for finding the rest: its per-row type checks, and the ids
+   * and server ids (JSON arrays, never empty) that send a row to the general path whatever it holds.
+   */
+  typeCondition: string;
+  exclusions: Array<{ column: string; values: string }>;
+  /**
    * The general path's rowids (JSON array), once it has read them: the bulk copy is every other
    * row, so apply need not evaluate the condition a second time.
    */
@@ -149,16 +155,20 @@ export function planBulkCopy(
   // qualify anyway (the type conditions above), so only those are listed.
   const duplicates = (col: string): string[] =>
     (db.prepare(`SELECT ${col} AS v FROM ${t} WHERE typeof(${col}) = 'text' GROUP BY ${col} HAVING count(*) > 1`).raw().all() as string[][]).map((r) => r[0]!);
+  const typeCondition = conds.map((c) => `(${c})`).join(' AND ');
+  const exclusions: BulkCopy['exclusions'] = [];
   conds.push(`${idCol} NOT IN (SELECT value FROM json_each(?))`);
   const ids = new Set(exclusion.ids);
   if (!idIsKey) for (const d of duplicates(idCol)) ids.add(d);
   const params = [JSON.stringify([...ids].sort())];
+  if (ids.size > 0) exclusions.push({ column: idCol, values: params[0]! });
   if (serverId !== 'NULL') {
     const sid = quoteIdent(m.serverId!);
     conds.push(`(${sid} IS NULL OR ${sid} NOT IN (SELECT value FROM json_each(?)))`);
     const serverIds = new Set(exclusion.serverIds);
     for (const d of duplicates(sid)) serverIds.add(d);
     params.push(JSON.stringify([...serverIds].sort()));
+    if (serverIds.size > 0) exclusions.push({ column: sid, values: params[1]! });
   }
   const condition = conds.map((c) => `(${c})`).join(' AND ');
   // totals over the whole table (a plain scan); the general path's share is subtracted by the caller
@@ -176,6 +186,8 @@ export function planBulkCopy(
     table: spec.table,
     condition,
     params,
+    typeCondition,
+    exclusions,
     generalRowids: null,
     exprs: [id, serverId, userId, ...domain, createdAt, updatedAt, 'NULL', version, 'NULL'],
     contentExprs: [userId, ...domain, createdAt, updatedAt, 'NULL', version],
@@ -210,10 +222,14 @@ export function generalWhere(bulk: BulkCopy): string {
 }
 
 /**
- * The rowids of the rows the general path must read (the condition is false or NULL), found by
- * evaluating the condition over rowid ranges, one per worker of `ctx.pool`, so the scan of a large
- * table uses every core; in-process on `db` without a pool, or if a worker cannot open the copy.
- * null when the rowids are not all safe integers (the caller then filters with `generalWhere`).
+ * The rowids of the rows the general path must read (the condition is false or NULL), ascending:
+ * the rows failing the type checks, found by evaluating them over rowid ranges, one per worker of
+ * `ctx.pool`, so the scan of a large table uses every core, and the rows holding an excluded id or
+ * server id, looked up by value (through the table's index on the id, where there is one: a
+ * `NOT IN` list checked on every row cost a third of the whole scan). A row passing the type checks
+ * has a text id and a text or NULL server id, so it fails the condition exactly when one of them is
+ * listed. In-process on `db` without a pool, or if a worker cannot open the copy. null when the
+ * rowids are not all safe integers (the caller then filters with `generalWhere`).
  */
 export async function findGeneralRowids(db: SqliteDb, bulk: BulkCopy, ctx: ScanContext): Promise<number[] | null> {
   const t = quoteIdent(bulk.table);
@@ -223,11 +239,14 @@ export async function findGeneralRowids(db: SqliteDb, bulk: BulkCopy, ctx: ScanC
   const parts = ctx.pool?.size ?? 1;
   const step = Math.ceil((hi - lo + 1) / parts);
   const ranges = Array.from({ length: parts }, (_, i) => [lo + i * step, Math.min(hi, lo + (i + 1) * step - 1)] as const).filter(([a, b]) => a <= b);
-  const task = (range: readonly [number, number]) =>
-    ({ mode: 'rowids', dbPath: bulk.localPath, table: bulk.table, where: generalWhere(bulk), params: bulk.params, range }) as const;
+  const task = (range: readonly [number, number], where: string, params: unknown[]) => ({ mode: 'rowids', dbPath: bulk.localPath, table: bulk.table, where, params, range }) as const;
+  const tasks = [
+    ...ranges.map((r) => task(r, `coalesce((${bulk.typeCondition}), 0) = 0`, [])),
+    ...bulk.exclusions.map((x) => task([lo, hi], `${x.column} IN (SELECT value FROM json_each(?))`, [x.values])),
+  ];
   const inProcess = { ...ctx, pool: undefined };
-  const results = await Promise.all(ranges.map((r) => runScanTask(task(r), ctx, db).catch(() => runScanTask(task(r), inProcess, db))));
-  const out: number[] = [];
-  for (const r of results) if (r.mode === 'rowids') for (const id of r.rowids) out.push(id);
-  return out;
+  const results = await Promise.all(tasks.map((k) => runScanTask(k, ctx, db).catch(() => runScanTask(k, inProcess, db))));
+  const found = new Set<number>();
+  for (const r of results) if (r.mode === 'rowids') for (const id of r.rowids) found.add(id);
+  return [...found].sort((a, b) => a - b);
 }
