@@ -31,6 +31,8 @@ export type ScanRange = readonly [number, number] | null;
 export type ScanTask =
   | { mode: 'digest'; dbPath: string; spec: TableSpec; range: ScanRange }
   | { mode: 'hashes'; dbPath: string; spec: TableSpec; range: ScanRange; buckets: number[] }
+  /** The text values `column` holds in more than one row of `table`. */
+  | { mode: 'duplicates'; dbPath: string; table: string; column: string }
   /** The rowids (all safe integers) of `table`'s rows in `range` that satisfy `where`, ascending. */
   | { mode: 'rowids'; dbPath: string; table: string; where: string; params: unknown[]; range: readonly [number, number] }
   /**
@@ -58,6 +60,7 @@ export type ScanResult =
   | { mode: 'digest'; counts: Float64Array; sums: BigUint64Array }
   | { mode: 'hashes'; ids: string[]; hashes: BigUint64Array }
   | { mode: 'rowids'; rowids: Float64Array }
+  | { mode: 'duplicates'; values: string[] }
   | { mode: 'row-hashes'; hex: Uint8Array; rows: number; counts: Float64Array; sums: BigUint64Array };
 
 /** The SELECT a scan runs; columns the rules exclude are left out of it, not just skipped. */
@@ -88,7 +91,13 @@ export function useSqlDigests(on: boolean): void {
   sqlDigests = on;
 }
 
+/** The text values a column (a quoted name) holds in more than one row of `table`. */
+export function duplicateValues(db: Database.Database, table: string, column: string): string[] {
+  return db.prepare(`SELECT ${column} FROM ${quoteIdent(table)} WHERE typeof(${column}) = 'text' GROUP BY ${column} HAVING count(*) > 1`).pluck().all() as string[];
+}
+
 export function runScan(db: Database.Database, task: ScanTask, hasher: RecordHasher, rules: CanonicalRules): ScanResult {
+  if (task.mode === 'duplicates') return { mode: 'duplicates', values: duplicateValues(db, task.table, task.column) };
   if (task.mode === 'rowids') {
     const stmt = db.prepare(`SELECT rowid FROM ${quoteIdent(task.table)} WHERE rowid BETWEEN ? AND ? AND (${task.where}) ORDER BY rowid`).pluck();
     return { mode: 'rowids', rowids: Float64Array.from(stmt.all(task.range[0], task.range[1], ...task.params) as number[]) };

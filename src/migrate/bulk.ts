@@ -8,6 +8,7 @@
  * checksums and digests are computed from the very values being inserted.
  */
 import { runScanTask } from '../integrity/scan-pool.js';
+import { duplicateValues } from '../integrity/table-scan.js';
 import type { ScanContext } from '../integrity/source.js';
 import { quoteIdent, quoteLiteral } from '../readers/sqlite.js';
 import type { SqliteDb } from '../readers/sqlite-open.js';
@@ -93,15 +94,38 @@ function columnRule(col: string, kind: ColumnKind | 'time' | 'id' | 'optional-te
 }
 
 /**
- * Works out the bulk copy of one legacy table, or null when its mapping is not column-only. The
- * caller reads the remaining rows (`generalWhere`) through the general path.
+ * What a bulk copy of one legacy table looks like before the exclusions are known: the per-row type
+ * checks and the expressions written. Everything here comes from the table's columns and mapping.
  */
-export function planBulkCopy(
+export interface BulkShape {
+  collection: string;
+  store: string;
+  localPath: string;
+  table: string;
+  /** The per-row type checks (and the legacy status), ANDed. */
+  typeCondition: string;
+  exprs: string[];
+  contentExprs: string[];
+  idExpr: string;
+  /** Quoted id column, and whether it alone is the table's primary key (so never repeated). */
+  idCol: string;
+  idIsKey: boolean;
+  /** Quoted server id column, or null when the mapping has none in this table. */
+  serverIdCol: string | null;
+  createdAtExpr: string;
+  updatedAtExpr: string;
+  timeFields: string[];
+}
+
+/**
+ * Works out the shape of one legacy table's bulk copy, or null when its mapping is not column-only
+ * (the general path then reads the whole table).
+ */
+export function bulkShape(
   db: SqliteDb,
   spec: { store: string; localPath: string; table: string; collection: string; mapping: FieldMapping },
   layout: CollectionLayout,
-  exclusion: BulkExclusion,
-): BulkCopy | null {
+): BulkShape | null {
   const m = spec.mapping;
   const cols = collectionColumns(spec.collection);
   if (cols === undefined || layout.generic) return null;
@@ -145,53 +169,88 @@ export function planBulkCopy(
   sync(m.deletedAt, 'null');
   const version = sync(m.version, 'integer');
   sync(m.vectorClock, 'null');
-  const status = quoteIdent(m.status.field);
-  conds.push(`${status} IN (${m.status.synced.map(quoteLiteral).join(', ')})`);
-  const t = quoteIdent(spec.table);
-  const idCol = quoteIdent(m.id);
-  // Ids and server ids held by more than one row are merged by the general path. They are found
-  // by one grouping query up front and joined to the exclusion lists: as a `NOT IN (SELECT … GROUP
-  // BY …)` inside the per-row condition they cost more than twice as much. Only text values can
-  // qualify anyway (the type conditions above), so only those are listed.
-  const duplicates = (col: string): string[] =>
-    (db.prepare(`SELECT ${col} AS v FROM ${t} WHERE typeof(${col}) = 'text' GROUP BY ${col} HAVING count(*) > 1`).raw().all() as string[][]).map((r) => r[0]!);
-  const typeCondition = conds.map((c) => `(${c})`).join(' AND ');
-  const exclusions: BulkCopy['exclusions'] = [];
-  conds.push(`${idCol} NOT IN (SELECT value FROM json_each(?))`);
-  const ids = new Set(exclusion.ids);
-  if (!idIsKey) for (const d of duplicates(idCol)) ids.add(d);
-  const params = [JSON.stringify([...ids].sort())];
-  if (ids.size > 0) exclusions.push({ column: idCol, values: params[0]! });
-  if (serverId !== 'NULL') {
-    const sid = quoteIdent(m.serverId!);
-    conds.push(`(${sid} IS NULL OR ${sid} NOT IN (SELECT value FROM json_each(?)))`);
-    const serverIds = new Set(exclusion.serverIds);
-    for (const d of duplicates(sid)) serverIds.add(d);
-    params.push(JSON.stringify([...serverIds].sort()));
-    if (serverIds.size > 0) exclusions.push({ column: sid, values: params[1]! });
-  }
-  const condition = conds.map((c) => `(${c})`).join(' AND ');
-  // totals over the whole table (a plain scan); the general path's share is subtracted by the caller
-  const counts = db
-    .prepare(`SELECT count(*) AS n, max(${createdAt}) AS c, max(${updatedAt}) AS u${timeFields.map((f, i) => `, count(${quoteIdent(f)}) AS t${i}`).join('')} FROM ${t}`)
-    .get() as Record<string, number | null>;
-  const newest = Math.max(counts['c'] ?? -Infinity, counts['u'] ?? -Infinity);
-  const timestampCounts: Record<string, number> = {};
-  timeFields.forEach((f, i) => (timestampCounts[f] = counts[`t${i}`] ?? 0));
+  conds.push(`${quoteIdent(m.status.field)} IN (${m.status.synced.map(quoteLiteral).join(', ')})`);
   const domain = cols.domain.map((d) => domainExpr.get(d.name) ?? 'NULL');
   return {
     collection: spec.collection,
     store: spec.store,
     localPath: spec.localPath,
     table: spec.table,
-    condition,
-    params,
-    typeCondition,
-    exclusions,
-    generalRowids: null,
+    typeCondition: conds.map((c) => `(${c})`).join(' AND '),
     exprs: [id, serverId, userId, ...domain, createdAt, updatedAt, 'NULL', version, 'NULL'],
     contentExprs: [userId, ...domain, createdAt, updatedAt, 'NULL', version],
     idExpr: id,
+    idCol: quoteIdent(m.id),
+    idIsKey,
+    serverIdCol: serverId === 'NULL' ? null : quoteIdent(m.serverId!),
+    createdAtExpr: createdAt,
+    updatedAtExpr: updatedAt,
+    timeFields,
+  };
+}
+
+/** Ids and server ids held by more than one row of the table (only text ones can be copied in bulk). */
+export interface BulkDuplicates {
+  ids: string[];
+  serverIds: string[];
+}
+
+/**
+ * Finds the repeated ids and server ids of a shape's table, each with one grouping query (on a scan
+ * worker when `ctx` has a pool, so it runs while the main thread reads the other sources). They are
+ * merged by the general path; as a `NOT IN (SELECT … GROUP BY …)` inside the per-row condition
+ * they cost more than twice as much.
+ */
+export async function findDuplicates(db: SqliteDb, shape: BulkShape, ctx: ScanContext | undefined): Promise<BulkDuplicates> {
+  const of = async (column: string | null): Promise<string[]> => {
+    if (column === null) return [];
+    const task = { mode: 'duplicates', dbPath: shape.localPath, table: shape.table, column } as const;
+    if (ctx === undefined) return duplicateValues(db, shape.table, column);
+    const r = await runScanTask(task, ctx, db).catch(() => runScanTask(task, { ...ctx, pool: undefined }, db));
+    return r.mode === 'duplicates' ? r.values : [];
+  };
+  const [ids, serverIds] = await Promise.all([of(shape.idIsKey ? null : shape.idCol), of(shape.serverIdCol)]);
+  return { ids, serverIds };
+}
+
+/** The bulk copy of a shape's table, once the exclusions and the table's repeated ids are known. */
+export function planBulkCopy(db: SqliteDb, shape: BulkShape, exclusion: BulkExclusion, dups: BulkDuplicates): BulkCopy {
+  const t = quoteIdent(shape.table);
+  const conds = [shape.typeCondition, `${shape.idCol} NOT IN (SELECT value FROM json_each(?))`];
+  const exclusions: BulkCopy['exclusions'] = [];
+  const ids = new Set(exclusion.ids);
+  for (const d of dups.ids) ids.add(d);
+  const params = [JSON.stringify([...ids].sort())];
+  if (ids.size > 0) exclusions.push({ column: shape.idCol, values: params[0]! });
+  if (shape.serverIdCol !== null) {
+    const sid = shape.serverIdCol;
+    conds.push(`(${sid} IS NULL OR ${sid} NOT IN (SELECT value FROM json_each(?)))`);
+    const serverIds = new Set(exclusion.serverIds);
+    for (const d of dups.serverIds) serverIds.add(d);
+    params.push(JSON.stringify([...serverIds].sort()));
+    if (serverIds.size > 0) exclusions.push({ column: sid, values: params[1]! });
+  }
+  // totals over the whole table (a plain scan); the general path's share is subtracted by the caller
+  const timeFields = shape.timeFields;
+  const counts = db
+    .prepare(`SELECT count(*) AS n, max(${shape.createdAtExpr}) AS c, max(${shape.updatedAtExpr}) AS u${timeFields.map((f, i) => `, count(${quoteIdent(f)}) AS t${i}`).join('')} FROM ${t}`)
+    .get() as Record<string, number | null>;
+  const newest = Math.max(counts['c'] ?? -Infinity, counts['u'] ?? -Infinity);
+  const timestampCounts: Record<string, number> = {};
+  timeFields.forEach((f, i) => (timestampCounts[f] = counts[`t${i}`] ?? 0));
+  return {
+    collection: shape.collection,
+    store: shape.store,
+    localPath: shape.localPath,
+    table: shape.table,
+    condition: conds.map((c) => `(${c})`).join(' AND '),
+    params,
+    typeCondition: shape.typeCondition,
+    exclusions,
+    generalRowids: null,
+    exprs: shape.exprs,
+    contentExprs: shape.contentExprs,
+    idExpr: shape.idExpr,
     count: counts['n'] ?? 0,
     timestampCounts,
     newestMs: Number.isFinite(newest) ? newest : null,
@@ -222,31 +281,62 @@ export function generalWhere(bulk: BulkCopy): string {
 }
 
 /**
- * The rowids of the rows the general path must read (the condition is false or NULL), ascending:
- * the rows failing the type checks, found by evaluating them over rowid ranges, one per worker of
- * `ctx.pool`, so the scan of a large table uses every core, and the rows holding an excluded id or
- * server id, looked up by value (through the table's index on the id, where there is one: a
- * `NOT IN` list checked on every row cost a third of the whole scan). A row passing the type checks
- * has a text id and a text or NULL server id, so it fails the condition exactly when one of them is
- * listed. In-process on `db` without a pool, or if a worker cannot open the copy. null when the
- * rowids are not all safe integers (the caller then filters with `generalWhere`).
+ * The rowids of the rows failing a shape's type checks, ascending, found by evaluating them over
+ * rowid ranges, one per worker of `ctx.pool`, so the scan of a large table uses every core (and can
+ * start before the exclusions are known); in-process on `db` if a worker cannot open the copy. null
+ * when the rowids are not all safe integers (the caller then filters with `generalWhere`).
  */
-export async function findGeneralRowids(db: SqliteDb, bulk: BulkCopy, ctx: ScanContext): Promise<number[] | null> {
-  const t = quoteIdent(bulk.table);
-  const { lo, hi } = db.prepare(`SELECT min(rowid) AS lo, max(rowid) AS hi FROM ${t}`).get() as { lo: number | bigint | null; hi: number | bigint | null };
-  if (lo === null || hi === null) return [];
-  if (typeof lo !== 'number' || typeof hi !== 'number' || !Number.isSafeInteger(lo) || !Number.isSafeInteger(hi)) return null;
+export async function findTypeFailures(db: SqliteDb, shape: BulkShape, ctx: ScanContext): Promise<number[] | null> {
+  const span = rowidSpan(db, shape.table);
+  if (span === null) return null;
+  if (span === 'empty') return [];
+  const [lo, hi] = span;
   const parts = ctx.pool?.size ?? 1;
   const step = Math.ceil((hi - lo + 1) / parts);
   const ranges = Array.from({ length: parts }, (_, i) => [lo + i * step, Math.min(hi, lo + (i + 1) * step - 1)] as const).filter(([a, b]) => a <= b);
-  const task = (range: readonly [number, number], where: string, params: unknown[]) => ({ mode: 'rowids', dbPath: bulk.localPath, table: bulk.table, where, params, range }) as const;
-  const tasks = [
-    ...ranges.map((r) => task(r, `coalesce((${bulk.typeCondition}), 0) = 0`, [])),
-    ...bulk.exclusions.map((x) => task([lo, hi], `${x.column} IN (SELECT value FROM json_each(?))`, [x.values])),
-  ];
-  const inProcess = { ...ctx, pool: undefined };
-  const results = await Promise.all(tasks.map((k) => runScanTask(k, ctx, db).catch(() => runScanTask(k, inProcess, db))));
-  const found = new Set<number>();
-  for (const r of results) if (r.mode === 'rowids') for (const id of r.rowids) found.add(id);
+  const where = `coalesce((${shape.typeCondition}), 0) = 0`;
+  return rowidsOf(db, shape.localPath, shape.table, ranges.map((range) => ({ where, params: [], range })), ctx);
+}
+
+/**
+ * The rowids of the rows the general path must read (the whole condition is false or NULL),
+ * ascending: those failing the type checks (`findTypeFailures`), and those holding an excluded id or
+ * server id, looked up by value (through the table's index on the id, where there is one: a `NOT
+ * IN` list checked on every row cost a third of the whole scan). A row passing the type checks has
+ * a text id and a text or NULL server id, so it fails the condition exactly when one is listed.
+ */
+export async function findGeneralRowids(db: SqliteDb, bulk: BulkCopy, typeFailures: number[], ctx: ScanContext): Promise<number[] | null> {
+  const span = rowidSpan(db, bulk.table);
+  if (span === null) return null;
+  if (span === 'empty') return [];
+  const tasks = bulk.exclusions.map((x) => ({ where: `${x.column} IN (SELECT value FROM json_each(?))`, params: [x.values], range: span }));
+  const found = new Set(typeFailures);
+  for (const id of await rowidsOf(db, bulk.localPath, bulk.table, tasks, ctx)) found.add(id);
   return [...found].sort((a, b) => a - b);
+}
+
+function rowidSpan(db: SqliteDb, table: string): readonly [number, number] | 'empty' | null {
+  const { lo, hi } = db.prepare(`SELECT min(rowid) AS lo, max(rowid) AS hi FROM ${quoteIdent(table)}`).get() as { lo: number | bigint | null; hi: number | bigint | null };
+  if (lo === null || hi === null) return 'empty';
+  if (typeof lo !== 'number' || typeof hi !== 'number' || !Number.isSafeInteger(lo) || !Number.isSafeInteger(hi)) return null;
+  return [lo, hi];
+}
+
+async function rowidsOf(
+  db: SqliteDb,
+  dbPath: string,
+  table: string,
+  parts: Array<{ where: string; params: unknown[]; range: readonly [number, number] }>,
+  ctx: ScanContext,
+): Promise<number[]> {
+  const inProcess = { ...ctx, pool: undefined };
+  const results = await Promise.all(
+    parts.map((p) => {
+      const task = { mode: 'rowids', dbPath, table, ...p } as const;
+      return runScanTask(task, ctx, db).catch(() => runScanTask(task, inProcess, db));
+    }),
+  );
+  const out: number[] = [];
+  for (const r of results) if (r.mode === 'rowids') for (const id of r.rowids) out.push(id);
+  return out;
 }

@@ -16,7 +16,19 @@ import { NormaliseLog } from './normalise.js';
 import { fingerprintSnapshot } from './profiles/fingerprint.js';
 import { chooseProfile } from './profiles/index.js';
 import { findStore, readDeviceSource, readServerSources, StoreCache, type SourceSpec } from './profiles/sources.js';
-import { findGeneralRowids, generalWhere, planBulkCopy, settleBulkCounts, type BulkCopy, type BulkExclusion } from './bulk.js';
+import {
+  bulkShape,
+  findDuplicates,
+  findGeneralRowids,
+  findTypeFailures,
+  generalWhere,
+  planBulkCopy,
+  settleBulkCounts,
+  type BulkCopy,
+  type BulkDuplicates,
+  type BulkExclusion,
+  type BulkShape,
+} from './bulk.js';
 import type { ScanContext } from '../integrity/source.js';
 import { layoutOf } from './rows.js';
 import type { LegacyInput, SourceBatch, SourceFingerprint } from './types.js';
@@ -48,6 +60,27 @@ export async function loadLegacy(snapshot: Snapshot, opts: LoadOptions): Promise
     const bulk: BulkCopy[] = [];
     const serverSpecs: Array<Extract<SourceSpec, { kind: 'convex' }>> = [];
     const serverPath = opts.server ?? snapshot.stores.find((s) => s.kind === 'convex-export')?.localPath;
+    // the bulk copies' scans (repeated ids, rows failing the type checks) need only the SQLite
+    // tables, so they start first and run on the scan workers while the other sources are read
+    const early = new Map<SourceSpec, { shape: BulkShape; dups: Promise<BulkDuplicates>; failures: Promise<number[] | null> | null }>();
+    const sqliteOnes = build.specs.filter((s): s is Extract<SourceSpec, { kind: 'sqlite' }> => s.kind === 'sqlite');
+    for (const spec of sqliteOnes) {
+      const single = sqliteOnes.filter((s) => s.collection === spec.collection).length === 1;
+      if (opts.bulk === false || !single || build.statusFromQueue.includes(spec.collection)) continue;
+      try {
+        const db = cache.db(spec.store);
+        const shape = bulkShape(db, { ...spec, localPath: findStore(snapshot, spec.store).localPath }, layoutOf(spec.collection));
+        if (shape === null) continue;
+        const dups = findDuplicates(db, shape, opts.scan);
+        const failures = opts.scan === undefined ? null : findTypeFailures(db, shape, opts.scan);
+        // awaited below, or dropped unread for a collection the server export turns out to hold
+        dups.catch(() => undefined);
+        failures?.catch(() => undefined);
+        early.set(spec, { shape, dups, failures });
+      } catch {
+        // the general path meets the same problem in its turn, and reports it there
+      }
+    }
     const outbox = readOutbox(snapshot, { records: false });
     const ops: OutboxOp[] = [...outbox.ops];
     for (const e of build.extraOps) ops.push({ ...e, position: ops.length });
@@ -70,21 +103,17 @@ export async function loadLegacy(snapshot: Snapshot, opts: LoadOptions): Promise
       }
     }
     for (const spec of sqliteSpecs) {
-      const single = sqliteSpecs.filter((s) => s.collection === spec.collection).length === 1;
+      const e = early.get(spec);
       const plan =
-        opts.bulk !== false && single && !serverCollections.includes(spec.collection) && !build.statusFromQueue.includes(spec.collection)
-          ? planBulkCopy(
-              cache.db(spec.store),
-              { ...spec, localPath: findStore(snapshot, spec.store).localPath },
-              layoutOf(spec.collection),
-              exclusionFor(spec.collection, batches, ops, build.aliases),
-            )
+        e !== undefined && !serverCollections.includes(spec.collection)
+          ? planBulkCopy(cache.db(spec.store), e.shape, exclusionFor(spec.collection, batches, ops, build.aliases), await e.dups)
           : null;
       if (plan === null) {
         batches.push(readDeviceSource(spec, cache, log));
         continue;
       }
-      const general = opts.scan === undefined ? null : await findGeneralRowids(cache.db(spec.store), plan, opts.scan);
+      const failures = e?.failures ? await e.failures : null;
+      const general = failures === null || opts.scan === undefined ? null : await findGeneralRowids(cache.db(spec.store), plan, failures, opts.scan);
       const where =
         general === null
           ? { sql: generalWhere(plan), params: plan.params }
