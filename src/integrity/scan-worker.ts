@@ -43,7 +43,7 @@ async function handle({ seq, task, options, algorithm }: WorkerRequest): Promise
           ? [result.hashes.buffer]
           : result.mode === 'rowids'
             ? [result.rowids.buffer]
-            : result.mode === 'duplicates'
+            : result.mode === 'query'
               ? []
               : [result.hex.buffer, result.counts.buffer, result.sums.buffer];
     parentPort?.postMessage({ seq, result }, transfer as ArrayBuffer[]);

@@ -31,8 +31,8 @@ export type ScanRange = readonly [number, number] | null;
 export type ScanTask =
   | { mode: 'digest'; dbPath: string; spec: TableSpec; range: ScanRange }
   | { mode: 'hashes'; dbPath: string; spec: TableSpec; range: ScanRange; buckets: number[] }
-  /** The text values `column` holds in more than one row of `table`. */
-  | { mode: 'duplicates'; dbPath: string; table: string; column: string }
+  /** The rows (as arrays) of one read-only SELECT: grouping and totals a caller needs off its thread. */
+  | { mode: 'query'; dbPath: string; sql: string; params: unknown[] }
   /** The rowids (all safe integers) of `table`'s rows in `range` that satisfy `where`, ascending. */
   | { mode: 'rowids'; dbPath: string; table: string; where: string; params: unknown[]; range: readonly [number, number] }
   /**
@@ -60,7 +60,7 @@ export type ScanResult =
   | { mode: 'digest'; counts: Float64Array; sums: BigUint64Array }
   | { mode: 'hashes'; ids: string[]; hashes: BigUint64Array }
   | { mode: 'rowids'; rowids: Float64Array }
-  | { mode: 'duplicates'; values: string[] }
+  | { mode: 'query'; rows: unknown[][] }
   | { mode: 'row-hashes'; hex: Uint8Array; rows: number; counts: Float64Array; sums: BigUint64Array };
 
 /** The SELECT a scan runs; columns the rules exclude are left out of it, not just skipped. */
@@ -91,13 +91,12 @@ export function useSqlDigests(on: boolean): void {
   sqlDigests = on;
 }
 
-/** The text values a column (a quoted name) holds in more than one row of `table`. */
-export function duplicateValues(db: Database.Database, table: string, column: string): string[] {
-  return db.prepare(`SELECT ${column} FROM ${quoteIdent(table)} WHERE typeof(${column}) = 'text' GROUP BY ${column} HAVING count(*) > 1`).pluck().all() as string[];
-}
-
 export function runScan(db: Database.Database, task: ScanTask, hasher: RecordHasher, rules: CanonicalRules): ScanResult {
-  if (task.mode === 'duplicates') return { mode: 'duplicates', values: duplicateValues(db, task.table, task.column) };
+  if (task.mode === 'query') {
+    const stmt = db.prepare(task.sql);
+    if (!stmt.readonly) throw new Error('a query scan task must not write');
+    return { mode: 'query', rows: stmt.raw(true).all(...task.params) as unknown[][] };
+  }
   if (task.mode === 'rowids') {
     const stmt = db.prepare(`SELECT rowid FROM ${quoteIdent(task.table)} WHERE rowid BETWEEN ? AND ? AND (${task.where}) ORDER BY rowid`).pluck();
     return { mode: 'rowids', rowids: Float64Array.from(stmt.all(task.range[0], task.range[1], ...task.params) as number[]) };

@@ -16,7 +16,7 @@ import { NO_HASH } from '../integrity/table-scan.js';
 import type { ScanContext } from '../integrity/source.js';
 import { unifiedTableSpec } from '../integrity/unified.js';
 import { applyUnifiedSchema } from '../schema/index.js';
-import { bulkWhere, type BulkCopy } from './bulk.js';
+import { bulkWhere, minMaxRowid, type BulkCopy } from './bulk.js';
 import { CollectionDigester, contentSelect, encoderOf, layoutOf, rowEncoderOf, rowValues } from './rows.js';
 import type { MigrationPlan } from './types.js';
 import { quoteIdent, quoteLiteral } from '../readers/sqlite.js';
@@ -279,7 +279,7 @@ export async function checkOutputConcurrent(path: string, hasher: RecordHasher, 
     const mismatched: string[] = [];
     for (const collection of Object.keys(expected).sort()) {
       const spec = unifiedTableSpec(collection);
-      const span = spec === undefined ? null : (db.prepare(`SELECT min(rowid) AS lo, max(rowid) AS hi FROM "${spec.table}"`).get() as { lo: number | null; hi: number | null });
+      const span = spec === undefined ? null : (minMaxRowid(db, spec.table) as { lo: number | null; hi: number | null });
       let digest: string;
       if (spec === undefined || span === null || span.lo === null || span.hi === null || span.hi - span.lo + 1 < PARALLEL_MIN_ROWS || pool === undefined) {
         digest = checkOutputOn(db, hasher, { [collection]: expected[collection]! }).digests[collection]!;
@@ -349,7 +349,7 @@ export async function precomputeBulkHashes(plan: { bulk: readonly BulkCopy[] }, 
       let db: Database.Database | undefined;
       try {
         db = new Database(b.localPath, { readonly: true, fileMustExist: true });
-        const { lo, hi } = db.prepare(`SELECT min(rowid) AS lo, max(rowid) AS hi FROM ${quoteIdent(b.table)}`).get() as { lo: unknown; hi: unknown };
+        const { lo, hi } = minMaxRowid(db, b.table);
         if (typeof lo !== 'number' || typeof hi !== 'number' || !Number.isSafeInteger(lo) || !Number.isSafeInteger(hi)) return;
         // one 16-byte slot per rowid: rowids with large gaps would make the slots outweigh the rows
         if (hi - lo + 1 > Math.max(4 * b.count, 65_536) || hi - lo + 1 > MAX_HASH_SLOTS) return;

@@ -6,7 +6,7 @@ import { createRecordHasher } from '../integrity/index.js';
 import { migrateScanContext } from './apply.js';
 import { COLLECTION_TABLES } from '../schema/index.js';
 import { FIXTURES, scratchDir } from '../test-support/cli.js';
-import { bulkShape, findDuplicates, findGeneralRowids, findTypeFailures, planBulkCopy } from './bulk.js';
+import { bulkShape, findGeneralRowids, findTableFacts, findTypeFailures, planBulkCopy } from './bulk.js';
 import { layoutOf } from './rows.js';
 import { migrateSnapshot } from './run.js';
 import { generateTripleLayerSnapshot } from './synthetic.js';
@@ -134,9 +134,9 @@ describe('findGeneralRowids', () => {
             const shape = bulkShape(db, { store: 's', localPath: ':memory:', table: 'moods', collection: 'moods', mapping }, layoutOf('moods'));
             expect(shape).not.toBeNull();
             const ctx = migrateScanContext(hasher, undefined);
-            const bulk = planBulkCopy(db, shape!, { ids: new Set(ids), serverIds: new Set(serverIds) }, await findDuplicates(db, shape!, ctx));
-            // the duplicates found in-process without a context are the same
-            expect(await findDuplicates(db, shape!, undefined)).toEqual(await findDuplicates(db, shape!, ctx));
+            const bulk = planBulkCopy(shape!, { ids: new Set(ids), serverIds: new Set(serverIds) }, await findTableFacts(db, shape!, ctx));
+            // the facts found in-process without a context are the same
+            expect(await findTableFacts(db, shape!, undefined)).toEqual(await findTableFacts(db, shape!, ctx));
             const want = db.prepare(`SELECT rowid FROM moods WHERE coalesce((${bulk.condition}), 0) = 0 ORDER BY rowid`).pluck().all(...bulk.params);
             expect(await findGeneralRowids(db, bulk, (await findTypeFailures(db, shape!, ctx))!, ctx)).toEqual(want);
           } finally {

@@ -8,8 +8,8 @@
  * checksums and digests are computed from the very values being inserted.
  */
 import { runScanTask } from '../integrity/scan-pool.js';
-import { duplicateValues } from '../integrity/table-scan.js';
 import type { ScanContext } from '../integrity/source.js';
+import type { ScanTask } from '../integrity/table-scan.js';
 import { quoteIdent, quoteLiteral } from '../readers/sqlite.js';
 import type { SqliteDb } from '../readers/sqlite-open.js';
 import { snakeCase } from './normalise.js';
@@ -189,52 +189,64 @@ export function bulkShape(
   };
 }
 
-/** Ids and server ids held by more than one row of the table (only text ones can be copied in bulk). */
-export interface BulkDuplicates {
-  ids: string[];
-  serverIds: string[];
+/**
+ * What one pass over a shape's table finds before the exclusions are known: the ids and server ids
+ * held by more than one row (only text ones can be copied in bulk; the general path merges them),
+ * and the table's totals (rows, newest times, non-null timestamps per time field).
+ */
+export interface BulkTableFacts {
+  dupIds: string[];
+  dupServerIds: string[];
+  totals: Record<string, number | null>;
 }
 
 /**
- * Finds the repeated ids and server ids of a shape's table, each with one grouping query (on a scan
- * worker when `ctx` has a pool, so it runs while the main thread reads the other sources). They are
- * merged by the general path; as a `NOT IN (SELECT … GROUP BY …)` inside the per-row condition
- * they cost more than twice as much.
+ * Finds a shape's `BulkTableFacts`, each with one query (on a scan worker when `ctx` has a pool, so
+ * they run while the main thread reads the other sources). The repeated ids are found by grouping
+ * up front: as a `NOT IN (SELECT … GROUP BY …)` inside the per-row condition they cost more than
+ * twice as much.
  */
-export async function findDuplicates(db: SqliteDb, shape: BulkShape, ctx: ScanContext | undefined): Promise<BulkDuplicates> {
-  const of = async (column: string | null): Promise<string[]> => {
-    if (column === null) return [];
-    const task = { mode: 'duplicates', dbPath: shape.localPath, table: shape.table, column } as const;
-    if (ctx === undefined) return duplicateValues(db, shape.table, column);
+export async function findTableFacts(db: SqliteDb, shape: BulkShape, ctx: ScanContext | undefined): Promise<BulkTableFacts> {
+  const query = async (sql: string): Promise<unknown[][]> => {
+    if (ctx === undefined) return db.prepare(sql).raw(true).all() as unknown[][];
+    const task: ScanTask = { mode: 'query', dbPath: shape.localPath, sql, params: [] };
     const r = await runScanTask(task, ctx, db).catch(() => runScanTask(task, { ...ctx, pool: undefined }, db));
-    return r.mode === 'duplicates' ? r.values : [];
+    return r.mode === 'query' ? r.rows : [];
   };
-  const [ids, serverIds] = await Promise.all([of(shape.idIsKey ? null : shape.idCol), of(shape.serverIdCol)]);
-  return { ids, serverIds };
+  const t = quoteIdent(shape.table);
+  const repeated = async (col: string | null): Promise<string[]> =>
+    col === null ? [] : (await query(`SELECT ${col} FROM ${t} WHERE typeof(${col}) = 'text' GROUP BY ${col} HAVING count(*) > 1`)).map((r) => r[0] as string);
+  const fields = shape.timeFields;
+  const [dupIds, dupServerIds, totals] = await Promise.all([
+    repeated(shape.idIsKey ? null : shape.idCol),
+    repeated(shape.serverIdCol),
+    // totals over the whole table (a plain scan); the general path's share is subtracted later
+    query(`SELECT count(*), max(${shape.createdAtExpr}), max(${shape.updatedAtExpr})${fields.map((f) => `, count(${quoteIdent(f)})`).join('')} FROM ${t}`),
+  ]);
+  const row = totals[0] as Array<number | null>;
+  const named: Record<string, number | null> = { n: row[0]!, c: row[1]!, u: row[2]! };
+  fields.forEach((f, i) => (named[`t${i}`] = row[3 + i]!));
+  return { dupIds, dupServerIds, totals: named };
 }
 
 /** The bulk copy of a shape's table, once the exclusions and the table's repeated ids are known. */
-export function planBulkCopy(db: SqliteDb, shape: BulkShape, exclusion: BulkExclusion, dups: BulkDuplicates): BulkCopy {
-  const t = quoteIdent(shape.table);
+export function planBulkCopy(shape: BulkShape, exclusion: BulkExclusion, facts: BulkTableFacts): BulkCopy {
   const conds = [shape.typeCondition, `${shape.idCol} NOT IN (SELECT value FROM json_each(?))`];
   const exclusions: BulkCopy['exclusions'] = [];
   const ids = new Set(exclusion.ids);
-  for (const d of dups.ids) ids.add(d);
+  for (const d of facts.dupIds) ids.add(d);
   const params = [JSON.stringify([...ids].sort())];
   if (ids.size > 0) exclusions.push({ column: shape.idCol, values: params[0]! });
   if (shape.serverIdCol !== null) {
     const sid = shape.serverIdCol;
     conds.push(`(${sid} IS NULL OR ${sid} NOT IN (SELECT value FROM json_each(?)))`);
     const serverIds = new Set(exclusion.serverIds);
-    for (const d of dups.serverIds) serverIds.add(d);
+    for (const d of facts.dupServerIds) serverIds.add(d);
     params.push(JSON.stringify([...serverIds].sort()));
     if (serverIds.size > 0) exclusions.push({ column: sid, values: params[1]! });
   }
-  // totals over the whole table (a plain scan); the general path's share is subtracted by the caller
+  const counts = facts.totals;
   const timeFields = shape.timeFields;
-  const counts = db
-    .prepare(`SELECT count(*) AS n, max(${shape.createdAtExpr}) AS c, max(${shape.updatedAtExpr}) AS u${timeFields.map((f, i) => `, count(${quoteIdent(f)}) AS t${i}`).join('')} FROM ${t}`)
-    .get() as Record<string, number | null>;
   const newest = Math.max(counts['c'] ?? -Infinity, counts['u'] ?? -Infinity);
   const timestampCounts: Record<string, number> = {};
   timeFields.forEach((f, i) => (timestampCounts[f] = counts[`t${i}`] ?? 0));
@@ -315,8 +327,17 @@ export async function findGeneralRowids(db: SqliteDb, bulk: BulkCopy, typeFailur
   return [...found].sort((a, b) => a - b);
 }
 
+/**
+ * The lowest and highest rowid of a table (NULL when empty). Two subqueries: SQLite answers a lone
+ * min() or max() of the rowid from the b-tree's edge, but both in one SELECT scan the whole table.
+ */
+export function minMaxRowid(db: SqliteDb, table: string): { lo: unknown; hi: unknown } {
+  const t = quoteIdent(table);
+  return db.prepare(`SELECT (SELECT min(rowid) FROM ${t}) AS lo, (SELECT max(rowid) FROM ${t}) AS hi`).get() as { lo: unknown; hi: unknown };
+}
+
 function rowidSpan(db: SqliteDb, table: string): readonly [number, number] | 'empty' | null {
-  const { lo, hi } = db.prepare(`SELECT min(rowid) AS lo, max(rowid) AS hi FROM ${quoteIdent(table)}`).get() as { lo: number | bigint | null; hi: number | bigint | null };
+  const { lo, hi } = minMaxRowid(db, table);
   if (lo === null || hi === null) return 'empty';
   if (typeof lo !== 'number' || typeof hi !== 'number' || !Number.isSafeInteger(lo) || !Number.isSafeInteger(hi)) return null;
   return [lo, hi];

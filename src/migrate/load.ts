@@ -18,14 +18,14 @@ import { chooseProfile } from './profiles/index.js';
 import { findStore, readDeviceSource, readServerSources, StoreCache, type SourceSpec } from './profiles/sources.js';
 import {
   bulkShape,
-  findDuplicates,
+  findTableFacts,
   findGeneralRowids,
   findTypeFailures,
   generalWhere,
   planBulkCopy,
   settleBulkCounts,
   type BulkCopy,
-  type BulkDuplicates,
+  type BulkTableFacts,
   type BulkExclusion,
   type BulkShape,
 } from './bulk.js';
@@ -60,9 +60,9 @@ export async function loadLegacy(snapshot: Snapshot, opts: LoadOptions): Promise
     const bulk: BulkCopy[] = [];
     const serverSpecs: Array<Extract<SourceSpec, { kind: 'convex' }>> = [];
     const serverPath = opts.server ?? snapshot.stores.find((s) => s.kind === 'convex-export')?.localPath;
-    // the bulk copies' scans (repeated ids, rows failing the type checks) need only the SQLite
+    // the bulk copies' scans (repeated ids, totals, rows failing the type checks) need only the SQLite
     // tables, so they start first and run on the scan workers while the other sources are read
-    const early = new Map<SourceSpec, { shape: BulkShape; dups: Promise<BulkDuplicates>; failures: Promise<number[] | null> | null }>();
+    const early = new Map<SourceSpec, { shape: BulkShape; facts: Promise<BulkTableFacts>; failures: Promise<number[] | null> | null }>();
     const sqliteOnes = build.specs.filter((s): s is Extract<SourceSpec, { kind: 'sqlite' }> => s.kind === 'sqlite');
     for (const spec of sqliteOnes) {
       const single = sqliteOnes.filter((s) => s.collection === spec.collection).length === 1;
@@ -71,12 +71,12 @@ export async function loadLegacy(snapshot: Snapshot, opts: LoadOptions): Promise
         const db = cache.db(spec.store);
         const shape = bulkShape(db, { ...spec, localPath: findStore(snapshot, spec.store).localPath }, layoutOf(spec.collection));
         if (shape === null) continue;
-        const dups = findDuplicates(db, shape, opts.scan);
+        const facts = findTableFacts(db, shape, opts.scan);
         const failures = opts.scan === undefined ? null : findTypeFailures(db, shape, opts.scan);
         // awaited below, or dropped unread for a collection the server export turns out to hold
-        dups.catch(() => undefined);
+        facts.catch(() => undefined);
         failures?.catch(() => undefined);
-        early.set(spec, { shape, dups, failures });
+        early.set(spec, { shape, facts, failures });
       } catch {
         // the general path meets the same problem in its turn, and reports it there
       }
@@ -106,7 +106,7 @@ export async function loadLegacy(snapshot: Snapshot, opts: LoadOptions): Promise
       const e = early.get(spec);
       const plan =
         e !== undefined && !serverCollections.includes(spec.collection)
-          ? planBulkCopy(cache.db(spec.store), e.shape, exclusionFor(spec.collection, batches, ops, build.aliases), await e.dups)
+          ? planBulkCopy(e.shape, exclusionFor(spec.collection, batches, ops, build.aliases), await e.facts)
           : null;
       if (plan === null) {
         batches.push(readDeviceSource(spec, cache, log));
