@@ -45,7 +45,7 @@ async function handle({ seq, task, options, algorithm }: WorkerRequest): Promise
             ? [result.rowids.buffer]
             : result.mode === 'query'
               ? []
-              : [result.hex.buffer, result.counts.buffer, result.sums.buffer];
+              : [result.hex.buffer, result.buckets.buffer, result.counts.buffer, result.sums.buffer];
     parentPort?.postMessage({ seq, result }, transfer as ArrayBuffer[]);
   } catch (err) {
     parentPort?.postMessage({ seq, error: err instanceof Error ? err.message : String(err) });

@@ -36,11 +36,10 @@ export type ScanTask =
   /** The rowids (all safe integers) of `table`'s rows in `range` that satisfy `where`, ascending. */
   | { mode: 'rowids'; dbPath: string; table: string; where: string; params: unknown[]; range: readonly [number, number] }
   /**
-   * The record hash of every row in `range` but the rowids in `skip`, with their digest: the
-   * canonical text of `[idSql, ...columns]` (SQL expressions) under `specs`. Each hash is written
-   * as 16 hex digits at `(rowid - range[0]) * 16` of `hex`; rows not hashed keep `NO_HASH` bytes.
-   * (Skipping in JavaScript, not with a `NOT IN` list in SQL: that list's lookup table would be
-   * built again for every window of the SQL text path.)
+   * The record hash of every row in `range`, with their digest: the canonical text of
+   * `[idSql, ...columns]` (SQL expressions) under `specs`. Each hash is written as 16 hex digits at
+   * `(rowid - range[0]) * 16` of `hex`, and its id's bucket at `rowid - range[0]` of `buckets`;
+   * rowids with no row keep `NO_HASH` bytes.
    */
   | {
       mode: 'row-hashes';
@@ -49,7 +48,6 @@ export type ScanTask =
       idSql: string;
       columns: string[];
       specs: FieldSpec[];
-      skip: number[];
       range: readonly [number, number];
     };
 
@@ -61,7 +59,7 @@ export type ScanResult =
   | { mode: 'hashes'; ids: string[]; hashes: BigUint64Array }
   | { mode: 'rowids'; rowids: Float64Array }
   | { mode: 'query'; rows: unknown[][] }
-  | { mode: 'row-hashes'; hex: Uint8Array; rows: number; counts: Float64Array; sums: BigUint64Array };
+  | { mode: 'row-hashes'; hex: Uint8Array; buckets: Uint8Array; rows: number; counts: Float64Array; sums: BigUint64Array };
 
 /** The SELECT a scan runs; columns the rules exclude are left out of it, not just skipped. */
 export function selectSql(spec: TableSpec, rules: CanonicalRules, range: ScanRange): { sql: string; kept: TableSpec['columns'] } {
@@ -130,13 +128,13 @@ export function runScan(db: Database.Database, task: ScanTask, hasher: RecordHas
 function rowHashes(db: Database.Database, task: Extract<ScanTask, { mode: 'row-hashes' }>, hasher: RecordHasher, rules: CanonicalRules): ScanResult {
   const [lo, hi] = task.range;
   const hex = Buffer.alloc((hi - lo + 1) * 16, NO_HASH);
+  const buckets = new Uint8Array(hi - lo + 1);
   const acc = new DigestAccumulator();
   let rows = 0;
-  const skip = new Set(task.skip);
   const put = (rowid: number, bucket: number, h: bigint): void => {
-    if (skip.has(rowid)) return;
     acc.add(bucket, h);
     hex.write(hex64(h), (rowid - lo) * 16, 'latin1');
+    buckets[rowid - lo] = bucket;
     rows++;
   };
   const spec: TableSpec = {
@@ -156,5 +154,5 @@ function rowHashes(db: Database.Database, task: Extract<ScanTask, { mode: 'row-h
       put(row[last] as number, hasher.bucketOf(String(row[0])), hasher.hash(encode(row)));
     }
   }
-  return { mode: 'row-hashes', hex, rows, counts: acc.counts, sums: acc.sums };
+  return { mode: 'row-hashes', hex, buckets, rows, counts: acc.counts, sums: acc.sums };
 }

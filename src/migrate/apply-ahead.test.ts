@@ -9,7 +9,8 @@ import { createRecordHasher } from '../integrity/index.js';
 import { workerScript } from '../integrity/scan-pool.js';
 import { openSnapshot } from '../snapshot/open.js';
 import { scratchDir } from '../test-support/cli.js';
-import { applyPlan, checkOutput, migrateScanContext, migrationPool, precomputeBulkHashes } from './apply.js';
+import { applyPlan, checkOutput, migrateScanContext, migrationPool, type BulkHashes } from './apply.js';
+import type { BulkCopy } from './bulk.js';
 import { loadLegacy } from './load.js';
 import { planMigration } from './plan.js';
 import { generateTripleLayerSnapshot } from './synthetic.js';
@@ -27,10 +28,15 @@ describe('bulk checksums hashed ahead', () => {
     const pool = migrationPool();
     expect(pool).toBeDefined();
     try {
-      const loaded = await loadLegacy(snapshot, { profile: 'auto', scan: migrateScanContext(hasher, pool) });
+      const loaded = await loadLegacy(snapshot, { profile: 'auto', scan: migrateScanContext(hasher, pool), hashAhead: true });
       const plan = planMigration(loaded.input, { conflict: 'lww' }, hasher, { aliases: loaded.aliases });
       expect(plan.bulk.reduce((n, b) => n + b.count, 0)).toBeGreaterThan(20_000);
-      const ahead = await precomputeBulkHashes(plan, migrateScanContext(hasher, pool));
+      // every row was hashed ahead and the general path's rows (MMKV copies, pending ones) taken out
+      const ahead = new Map<BulkCopy, BulkHashes>();
+      for (const [b, p] of loaded.ahead) {
+        const h = await p;
+        if (h !== undefined) ahead.set(b, h);
+      }
       expect(ahead.size).toBe(plan.bulk.length);
       const inline = applyPlan(plan, join(dir, 'inline.db'), hasher);
       const hashed = applyPlan(plan, join(dir, 'ahead.db'), hasher, {}, ahead);

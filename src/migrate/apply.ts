@@ -323,65 +323,84 @@ const CHECK_RULES = resolveRules(CHECK_OPTIONS);
 
 /**
  * The row checksums of one bulk copy, computed ahead by scan workers: 16 hex digits per rowid from
- * `lo` on (`NO_HASH` bytes for rowids not copied in bulk), and the rows' digest.
+ * `lo` on (`NO_HASH` bytes for rowids not copied in bulk), each row's bucket, and the rows' digest.
  */
 export interface BulkHashes {
   lo: number;
   hex: Buffer;
+  buckets: Uint8Array;
   rows: number;
   counts: Float64Array;
   sums: BigUint64Array;
 }
 
 /**
- * Starts computing the record hash of every bulk-copied row on the scan workers (rowid ranges of
- * the legacy table, one per worker), from the very SQL expressions the INSERT … SELECT writes, so
- * the hashing runs on the other cores while the main thread plans; apply then reads each checksum
- * from the hex slots in SQL, without a call into JavaScript per row. Resolves to nothing for a bulk
- * copy it cannot do (no pool, rowids beyond 2^53 or too sparse for one slot per rowid, an
- * unreadable copy): apply hashes those rows inline as before.
+ * Starts computing the record hash of every row of a bulk copy's table on the scan workers (rowid
+ * ranges, one per worker), from the very SQL expressions the INSERT … SELECT writes. It needs only
+ * the table, so it starts as soon as the migration does and runs while the main thread reads and
+ * plans; `withoutGeneralRows` then takes out the rows the general path writes, and apply reads each
+ * checksum from its hex slot in SQL, without a call into JavaScript per row. Resolves to undefined
+ * when it cannot (no pool, rowids beyond 2^53 or too sparse for one slot per rowid, an unreadable
+ * copy): apply then hashes the rows inline.
  */
-export async function precomputeBulkHashes(plan: { bulk: readonly BulkCopy[] }, ctx: ScanContext): Promise<Map<BulkCopy, BulkHashes>> {
-  const out = new Map<BulkCopy, BulkHashes>();
-  if (ctx.pool === undefined) return out;
-  await Promise.all(
-    plan.bulk.map(async (b) => {
-      let db: Database.Database | undefined;
-      try {
-        db = new Database(b.localPath, { readonly: true, fileMustExist: true });
-        const { lo, hi } = minMaxRowid(db, b.table);
-        if (typeof lo !== 'number' || typeof hi !== 'number' || !Number.isSafeInteger(lo) || !Number.isSafeInteger(hi)) return;
-        // one 16-byte slot per rowid: rowids with large gaps would make the slots outweigh the rows
-        if (hi - lo + 1 > Math.max(4 * b.count, 65_536) || hi - lo + 1 > MAX_HASH_SLOTS) return;
-        const parts = ctx.pool!.size;
-        const step = Math.ceil((hi - lo + 1) / parts);
-        // the general path's rowids are known once it has read its rows
-        if (b.generalRowids === null) return;
-        const skip = JSON.parse(b.generalRowids) as number[];
-        const specs = layoutOf(b.collection).specs;
-        const tasks = Array.from({ length: parts }, (_, i) => [lo + i * step, Math.min(hi, lo + (i + 1) * step - 1)] as const)
-          .filter(([x, y]) => x <= y)
-          .map((range) => ({ mode: 'row-hashes' as const, dbPath: b.localPath, table: b.table, idSql: b.idExpr, columns: b.contentExprs, specs, skip: skip.filter((r) => r >= range[0] && r <= range[1]), range }));
-        const results = await Promise.all(tasks.map((t) => runScanTask(t, ctx, db!)));
-        const merged: BulkHashes = { lo, hex: Buffer.alloc(0), rows: 0, counts: new Float64Array(256), sums: new BigUint64Array(256) };
-        const acc = new DigestAccumulator(merged.counts, merged.sums);
-        const slices: Uint8Array[] = [];
-        for (const r of results) {
-          if (r.mode !== 'row-hashes') return;
-          slices.push(r.hex);
-          merged.rows += r.rows;
-          acc.merge(r);
-        }
-        merged.hex = Buffer.concat(slices);
-        out.set(b, merged);
-      } catch {
-        // apply hashes this copy's rows inline instead
-      } finally {
-        db?.close();
-      }
-    }),
-  );
-  return out;
+export async function hashBulkRows(
+  b: { localPath: string; table: string; collection: string; idExpr: string; contentExprs: string[] },
+  ctx: ScanContext,
+): Promise<BulkHashes | undefined> {
+  if (ctx.pool === undefined) return undefined;
+  let db: Database.Database | undefined;
+  try {
+    db = new Database(b.localPath, { readonly: true, fileMustExist: true });
+    const { lo, hi } = minMaxRowid(db, b.table);
+    if (typeof lo !== 'number' || typeof hi !== 'number' || !Number.isSafeInteger(lo) || !Number.isSafeInteger(hi)) return undefined;
+    // one 16-byte slot per rowid: rowids with large gaps would make the slots outweigh the rows
+    const rows = db.prepare(`SELECT count(*) FROM ${quoteIdent(b.table)}`).pluck().get() as number;
+    if (hi - lo + 1 > Math.max(4 * rows, 65_536) || hi - lo + 1 > MAX_HASH_SLOTS) return undefined;
+    const parts = ctx.pool.size;
+    const step = Math.ceil((hi - lo + 1) / parts);
+    const specs = layoutOf(b.collection).specs;
+    const tasks = Array.from({ length: parts }, (_, i) => [lo + i * step, Math.min(hi, lo + (i + 1) * step - 1)] as const)
+      .filter(([x, y]) => x <= y)
+      .map((range) => ({ mode: 'row-hashes' as const, dbPath: b.localPath, table: b.table, idSql: b.idExpr, columns: b.contentExprs, specs, range }));
+    const results = await Promise.all(tasks.map((t) => runScanTask(t, ctx, db!)));
+    const merged: BulkHashes = { lo, hex: Buffer.alloc(0), buckets: new Uint8Array(0), rows: 0, counts: new Float64Array(256), sums: new BigUint64Array(256) };
+    const acc = new DigestAccumulator(merged.counts, merged.sums);
+    const hex: Uint8Array[] = [];
+    const buckets: Uint8Array[] = [];
+    for (const r of results) {
+      if (r.mode !== 'row-hashes') return undefined;
+      hex.push(r.hex);
+      buckets.push(r.buckets);
+      merged.rows += r.rows;
+      acc.merge(r);
+    }
+    merged.hex = Buffer.concat(hex);
+    merged.buckets = Buffer.concat(buckets);
+    return merged;
+  } catch {
+    return undefined;
+  } finally {
+    db?.close();
+  }
+}
+
+/**
+ * A bulk copy's hashes without the rows the general path writes (`generalRowids`, JSON): their
+ * slots emptied and their hashes taken out of the digest (a sum modulo 2^64), so what is left are
+ * exactly the bulk rows'. undefined if one of them had not been hashed.
+ */
+export function withoutGeneralRows(pre: BulkHashes, generalRowids: string): BulkHashes | undefined {
+  const acc = new DigestAccumulator(pre.counts, pre.sums);
+  for (const rowid of JSON.parse(generalRowids) as number[]) {
+    const at = rowid - pre.lo;
+    if (at < 0 || at * 16 >= pre.hex.length || pre.hex[at * 16] === NO_HASH) return undefined;
+    const h = BigInt('0x' + pre.hex.toString('latin1', at * 16, at * 16 + 16));
+    acc.counts[pre.buckets[at]!]! -= 1;
+    acc.sums[pre.buckets[at]!]! -= h;
+    pre.hex.fill(NO_HASH, at * 16, at * 16 + 16);
+    pre.rows--;
+  }
+  return pre;
 }
 
 /** At most this many hex slots (16 bytes each) per bulk copy: one bound BLOB, well under SQLite's 1e9-byte limit. */

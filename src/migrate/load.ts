@@ -30,6 +30,7 @@ import {
   type BulkShape,
 } from './bulk.js';
 import type { ScanContext } from '../integrity/source.js';
+import { hashBulkRows, withoutGeneralRows, type BulkHashes } from './apply.js';
 import { layoutOf } from './rows.js';
 import type { LegacyInput, SourceBatch, SourceFingerprint } from './types.js';
 
@@ -42,11 +43,15 @@ export interface LoadOptions {
   bulk?: boolean;
   /** Worker threads (and rules) for finding the rows the bulk copy leaves to the general path. */
   scan?: ScanContext;
+  /** Hash the bulk rows on the scan workers while the rest is read and planned (not for a dry run). */
+  hashAhead?: boolean;
 }
 
 export interface LoadedLegacy {
   input: LegacyInput;
   aliases: Record<string, string>;
+  /** Each bulk copy's checksums being computed ahead (`hashAhead`); undefined where they cannot be. */
+  ahead: Map<BulkCopy, Promise<BulkHashes | undefined>>;
 }
 
 export async function loadLegacy(snapshot: Snapshot, opts: LoadOptions): Promise<LoadedLegacy> {
@@ -58,11 +63,15 @@ export async function loadLegacy(snapshot: Snapshot, opts: LoadOptions): Promise
     const log = new NormaliseLog();
     const batches: SourceBatch[] = [];
     const bulk: BulkCopy[] = [];
+    const ahead = new Map<BulkCopy, Promise<BulkHashes | undefined>>();
     const serverSpecs: Array<Extract<SourceSpec, { kind: 'convex' }>> = [];
     const serverPath = opts.server ?? snapshot.stores.find((s) => s.kind === 'convex-export')?.localPath;
     // the bulk copies' scans (repeated ids, totals, rows failing the type checks) need only the SQLite
     // tables, so they start first and run on the scan workers while the other sources are read
-    const early = new Map<SourceSpec, { shape: BulkShape; facts: Promise<BulkTableFacts>; failures: Promise<number[] | null> | null }>();
+    const early = new Map<
+      SourceSpec,
+      { shape: BulkShape; facts: Promise<BulkTableFacts>; failures: Promise<number[] | null> | null; hashes: Promise<BulkHashes | undefined> | null }
+    >();
     const sqliteOnes = build.specs.filter((s): s is Extract<SourceSpec, { kind: 'sqlite' }> => s.kind === 'sqlite');
     for (const spec of sqliteOnes) {
       const single = sqliteOnes.filter((s) => s.collection === spec.collection).length === 1;
@@ -73,10 +82,12 @@ export async function loadLegacy(snapshot: Snapshot, opts: LoadOptions): Promise
         if (shape === null) continue;
         const facts = findTableFacts(db, shape, opts.scan);
         const failures = opts.scan === undefined ? null : findTypeFailures(db, shape, opts.scan);
+        // every row is hashed, the general path's taken out once known (they are few)
+        const hashes = opts.scan === undefined || opts.hashAhead !== true ? null : hashBulkRows(shape, opts.scan);
         // awaited below, or dropped unread for a collection the server export turns out to hold
         facts.catch(() => undefined);
         failures?.catch(() => undefined);
-        early.set(spec, { shape, facts, failures });
+        early.set(spec, { shape, facts, failures, hashes });
       } catch {
         // the general path meets the same problem in its turn, and reports it there
       }
@@ -121,6 +132,8 @@ export async function loadLegacy(snapshot: Snapshot, opts: LoadOptions): Promise
       batches.push(readDeviceSource(spec, cache, log, where, (rows, rowids) => settleBulkCounts(plan, rows, rowids)));
       if (plan.count === 0) continue;
       bulk.push(plan);
+      const hashes = e?.hashes;
+      if (hashes) ahead.set(plan, hashes.then((h) => (h === undefined || plan.generalRowids === null ? undefined : withoutGeneralRows(h, plan.generalRowids))));
       const source = `${spec.store}#${spec.table}`;
       for (const [field, n] of Object.entries(plan.timestampCounts)) if (n > 0) log.decide(spec.collection, source, field, 'ms detected (bulk copy)', n);
     }
@@ -138,6 +151,7 @@ export async function loadLegacy(snapshot: Snapshot, opts: LoadOptions): Promise
     findings.push(...cache.findings);
     return {
       aliases: build.aliases,
+      ahead,
       input: {
         profile: profile.name,
         profileReason: reason,
