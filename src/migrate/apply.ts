@@ -17,7 +17,7 @@ import type { ScanContext } from '../integrity/source.js';
 import { unifiedTableSpec } from '../integrity/unified.js';
 import { applyUnifiedSchema } from '../schema/index.js';
 import { bulkWhere, minMaxRowid, type BulkCopy } from './bulk.js';
-import { CollectionDigester, contentSelect, encoderOf, layoutOf, rowEncoderOf, rowValues } from './rows.js';
+import { CollectionDigester, contentSelect, encoderOf, layoutOf, rowEncoderOf, rowValues, type CollectionLayout } from './rows.js';
 import type { MigrationPlan } from './types.js';
 import { quoteIdent, quoteLiteral } from '../readers/sqlite.js';
 
@@ -76,14 +76,16 @@ export function storedReport(plan: MigrationPlan): object {
 /**
  * Writes the plan into `tempPath` (replacing any leftover there) and fsyncs it. Returns the complete
  * per-collection digests: the plan's, plus the bulk-copied rows digested as they were inserted.
+ * A bulk copy hashed ahead (`ahead`) is inserted range by range as each range's checksums arrive,
+ * so the rows already hashed go in while the scan workers hash the rest.
  */
-export function applyPlan(
+export async function applyPlan(
   plan: MigrationPlan,
   tempPath: string,
   hasher: RecordHasher,
   hooks: ApplyHooks = {},
-  precomputed: ReadonlyMap<BulkCopy, BulkHashes> = new Map(),
-): Record<string, string> {
+  ahead: ReadonlyMap<BulkCopy, readonly AheadRange[]> = new Map(),
+): Promise<Record<string, string>> {
   rmSync(tempPath, { force: true });
   rmSync(`${tempPath}-journal`, { force: true });
   const db = new Database(tempPath);
@@ -117,35 +119,30 @@ export function applyPlan(
       }
       return out;
     };
-    const write = db.transaction(() => {
+    // one transaction, begun by hand: the bulk ranges hashed ahead are awaited inside it
+    db.exec('BEGIN');
+    try {
       for (const collection of plan.collections) {
         const layout = layoutOf(collection);
         for (const b of plan.bulk.filter((x) => x.collection === collection)) {
           const acc = bulkDigests.get(collection) ?? new DigestAccumulator();
           bulkDigests.set(collection, acc);
-          const pre = precomputed.get(b);
-          if (pre !== undefined) {
-            insertPrecomputed(db, b, pre, layout.table, layout.columns, aliases.get(b.localPath)!);
-            acc.merge(pre);
+          const alias = aliases.get(b.localPath)!;
+          const ranges = ahead.get(b);
+          if (ranges === undefined) {
+            insertHashingInline(db, b, null, layout, alias, hasher, acc);
             continue;
           }
-          // bulk copies exist only for collections with their own table (never `records`)
-          const encodeRow = rowEncoderOf(layout)!;
-          const { hash, bucketOf } = hasher;
-          // the checksum is computed from the values being inserted, and added to the digest;
-          // rows go in the source's rowid order, which equal inputs make equal. The arguments
-          // are [id, ...content], the row layout the encoder reads, so no array is built per row.
-          db.function('syncdoc_row_checksum', { varargs: true, deterministic: false }, (...args: unknown[]) => {
-            const h = hash(encodeRow(args));
-            acc.add(bucketOf(String(args[0])), h);
-            return hex64(h);
-          });
-          const cols = layout.columns.map((c) => `"${c}"`).join(', ');
-          const exprs = [...b.exprs, `'synced'`, `syncdoc_row_checksum(${[b.idExpr, ...b.contentExprs].join(', ')})`];
-          const where = bulkWhere(b);
-          db.prepare(
-            `INSERT INTO "${layout.table}" (${cols}) SELECT ${exprs.join(', ')} FROM ${aliases.get(b.localPath)}.${quoteIdent(b.table)} WHERE ${where.sql}`,
-          ).run(...where.params);
+          let written = 0;
+          for (const r of ranges) {
+            const pre = await r.hashes;
+            if (pre === undefined) written += insertHashingInline(db, b, [r.lo, r.hi], layout, alias, hasher, acc);
+            else {
+              written += insertPrecomputed(db, b, pre, layout.table, layout.columns, alias);
+              acc.merge(pre);
+            }
+          }
+          if (written !== b.count) throw new Error(`bulk copy of ${b.table}: ${written} row(s) written, ${b.count} planned`);
         }
         const stmt = db.prepare(insertSql(layout.table, layout.columns));
         for (const r of plan.records) if (r.collection === collection) stmt.run(rowValues(layout, r));
@@ -196,8 +193,11 @@ export function applyPlan(
         JSON.stringify(storedReport(plan)),
         syncdocVersion(),
       ]);
-    });
-    write();
+      db.exec('COMMIT');
+    } catch (err) {
+      if (db.inTransaction) db.exec('ROLLBACK');
+      throw err;
+    }
     for (const alias of aliases.values()) db.exec(`DETACH DATABASE ${alias}`);
     hooks.onStep?.('rows');
   } finally {
@@ -322,8 +322,9 @@ const CHECK_OPTIONS: ScanContext['options'] = { numbers: 'value', nulls: 'null-i
 const CHECK_RULES = resolveRules(CHECK_OPTIONS);
 
 /**
- * The row checksums of one bulk copy, computed ahead by scan workers: 16 hex digits per rowid from
- * `lo` on (`NO_HASH` bytes for rowids not copied in bulk), each row's bucket, and the rows' digest.
+ * The row checksums of one rowid range of a bulk copy, computed ahead by a scan worker: 16 hex
+ * digits per rowid from `lo` on (`NO_HASH` bytes for rowids not copied in bulk), each row's bucket,
+ * and the rows' digest.
  */
 export interface BulkHashes {
   lo: number;
@@ -334,66 +335,74 @@ export interface BulkHashes {
   sums: BigUint64Array;
 }
 
+/** One rowid range of a bulk copy and its checksums being computed (undefined if they cannot be). */
+export interface AheadRange {
+  lo: number;
+  hi: number;
+  hashes: Promise<BulkHashes | undefined>;
+}
+
+/** Rowids per hashing task: small enough that apply can start on the first while the rest are hashed. */
+const AHEAD_RANGE_ROWS = 65_536;
+
 /**
- * Starts computing the record hash of every row of a bulk copy's table on the scan workers (rowid
- * ranges, one per worker), from the very SQL expressions the INSERT … SELECT writes. It needs only
+ * Starts computing the record hash of every row of a bulk copy's table on the scan workers, range
+ * by range in rowid order, from the very SQL expressions the INSERT … SELECT writes. It needs only
  * the table, so it starts as soon as the migration does and runs while the main thread reads and
  * plans; `withoutGeneralRows` then takes out the rows the general path writes, and apply reads each
- * checksum from its hex slot in SQL, without a call into JavaScript per row. Resolves to undefined
- * when it cannot (no pool, rowids beyond 2^53 or too sparse for one slot per rowid, an unreadable
- * copy): apply then hashes the rows inline.
+ * checksum from its hex slot in SQL, without a call into JavaScript per row, inserting each range
+ * as it arrives. undefined when it cannot (no pool, rowids beyond 2^53 or too sparse for one slot
+ * per rowid, an unreadable copy): apply then hashes the rows inline.
  */
-export async function hashBulkRows(
+export function hashBulkRows(
   b: { localPath: string; table: string; collection: string; idExpr: string; contentExprs: string[] },
   ctx: ScanContext,
-): Promise<BulkHashes | undefined> {
-  if (ctx.pool === undefined) return undefined;
+  rangeRows = AHEAD_RANGE_ROWS,
+): AheadRange[] | undefined {
+  const pool = ctx.pool;
+  if (pool === undefined) return undefined;
   let db: Database.Database | undefined;
+  let lo: number, hi: number;
   try {
     db = new Database(b.localPath, { readonly: true, fileMustExist: true });
-    const { lo, hi } = minMaxRowid(db, b.table);
-    if (typeof lo !== 'number' || typeof hi !== 'number' || !Number.isSafeInteger(lo) || !Number.isSafeInteger(hi)) return undefined;
+    const span = minMaxRowid(db, b.table);
+    if (typeof span.lo !== 'number' || typeof span.hi !== 'number' || !Number.isSafeInteger(span.lo) || !Number.isSafeInteger(span.hi)) return undefined;
+    [lo, hi] = [span.lo, span.hi];
     // one 16-byte slot per rowid: rowids with large gaps would make the slots outweigh the rows
     const rows = db.prepare(`SELECT count(*) FROM ${quoteIdent(b.table)}`).pluck().get() as number;
     if (hi - lo + 1 > Math.max(4 * rows, 65_536) || hi - lo + 1 > MAX_HASH_SLOTS) return undefined;
-    const parts = ctx.pool.size;
-    const step = Math.ceil((hi - lo + 1) / parts);
-    const specs = layoutOf(b.collection).specs;
-    const tasks = Array.from({ length: parts }, (_, i) => [lo + i * step, Math.min(hi, lo + (i + 1) * step - 1)] as const)
-      .filter(([x, y]) => x <= y)
-      .map((range) => ({ mode: 'row-hashes' as const, dbPath: b.localPath, table: b.table, idSql: b.idExpr, columns: b.contentExprs, specs, range }));
-    const results = await Promise.all(tasks.map((t) => runScanTask(t, ctx, db!)));
-    const merged: BulkHashes = { lo, hex: Buffer.alloc(0), buckets: new Uint8Array(0), rows: 0, counts: new Float64Array(256), sums: new BigUint64Array(256) };
-    const acc = new DigestAccumulator(merged.counts, merged.sums);
-    const hex: Uint8Array[] = [];
-    const buckets: Uint8Array[] = [];
-    for (const r of results) {
-      if (r.mode !== 'row-hashes') return undefined;
-      hex.push(r.hex);
-      buckets.push(r.buckets);
-      merged.rows += r.rows;
-      acc.merge(r);
-    }
-    merged.hex = Buffer.concat(hex);
-    merged.buckets = Buffer.concat(buckets);
-    return merged;
   } catch {
     return undefined;
   } finally {
     db?.close();
   }
+  const specs = layoutOf(b.collection).specs;
+  const out: AheadRange[] = [];
+  for (let from = lo; from <= hi; from += rangeRows) {
+    const range = [from, Math.min(hi, from + rangeRows - 1)] as const;
+    const task = { mode: 'row-hashes' as const, dbPath: b.localPath, table: b.table, idSql: b.idExpr, columns: b.contentExprs, specs, range };
+    // only on the pool: if the workers are gone, apply hashes the range inline instead
+    const hashes = pool.run(task, ctx).then(
+      (r) => (r.mode === 'row-hashes' ? { lo: range[0], hex: Buffer.from(r.hex.buffer, r.hex.byteOffset, r.hex.byteLength), buckets: r.buckets, rows: r.rows, counts: r.counts, sums: r.sums } : undefined),
+      () => undefined,
+    );
+    out.push({ lo: range[0], hi: range[1], hashes });
+  }
+  return out;
 }
 
 /**
- * A bulk copy's hashes without the rows the general path writes (`generalRowids`, JSON): their
- * slots emptied and their hashes taken out of the digest (a sum modulo 2^64), so what is left are
- * exactly the bulk rows'. undefined if one of them had not been hashed.
+ * A range's hashes without the rows the general path writes (`generalRowids`, ascending): their
+ * slots emptied and their hashes taken out of the digest (a sum modulo 2^64), in place, so what is
+ * left are exactly the bulk rows'. undefined if one of them had not been hashed.
  */
-export function withoutGeneralRows(pre: BulkHashes, generalRowids: string): BulkHashes | undefined {
+export function withoutGeneralRows(pre: BulkHashes, generalRowids: readonly number[]): BulkHashes | undefined {
   const acc = new DigestAccumulator(pre.counts, pre.sums);
-  for (const rowid of JSON.parse(generalRowids) as number[]) {
+  const hi = pre.lo + pre.buckets.length - 1;
+  for (const rowid of generalRowids) {
+    if (rowid < pre.lo || rowid > hi) continue;
     const at = rowid - pre.lo;
-    if (at < 0 || at * 16 >= pre.hex.length || pre.hex[at * 16] === NO_HASH) return undefined;
+    if (pre.hex[at * 16] === NO_HASH) return undefined;
     const h = BigInt('0x' + pre.hex.toString('latin1', at * 16, at * 16 + 16));
     acc.counts[pre.buckets[at]!]! -= 1;
     acc.sums[pre.buckets[at]!]! -= h;
@@ -407,12 +416,12 @@ export function withoutGeneralRows(pre: BulkHashes, generalRowids: string): Bulk
 const MAX_HASH_SLOTS = 32 * 2 ** 20;
 
 /**
- * The bulk INSERT … SELECT with precomputed checksums: the rows hashed ahead (those with a hex
- * slot filled) go in rowid order, the order the plain copy uses, each checksum cut from its slot.
- * A row SQL selects without a checksum would write NULL and fail the NOT NULL constraint; every row
- * hashed ahead, and only those, must be the bulk copy's rows.
+ * The bulk INSERT … SELECT of one range with precomputed checksums: the rows hashed ahead (those
+ * with a hex slot filled) go in rowid order, the order the plain copy uses, each checksum cut from
+ * its slot. A row SQL selects without a checksum would write NULL and fail the NOT NULL constraint;
+ * every row hashed ahead must be written. Returns the rows written.
  */
-function insertPrecomputed(db: Database.Database, b: BulkCopy, pre: BulkHashes, table: string, columns: string[], alias: string): void {
+function insertPrecomputed(db: Database.Database, b: BulkCopy, pre: BulkHashes, table: string, columns: string[], alias: string): number {
   const cols = columns.map((c) => `"${c}"`).join(', ');
   const slot = '(rowid - ?) * 16 + 1';
   const none = quoteLiteral(String.fromCharCode(NO_HASH).repeat(16));
@@ -424,5 +433,38 @@ function insertPrecomputed(db: Database.Database, b: BulkCopy, pre: BulkHashes, 
         `WHERE rowid BETWEEN ? AND ? AND substr(?, ${slot}, 1) <> x'${NO_HASH.toString(16)}' ORDER BY rowid`,
     )
     .run(pre.hex, pre.lo, pre.lo, hi, pre.hex, pre.lo).changes;
-  if (written !== pre.rows || written !== b.count) throw new Error(`bulk copy of ${b.table}: ${written} row(s) written, ${pre.rows} hashed ahead, ${b.count} planned`);
+  if (written !== pre.rows) throw new Error(`bulk copy of ${b.table}: ${written} row(s) written, ${pre.rows} hashed ahead`);
+  return written;
+}
+
+/**
+ * The bulk INSERT … SELECT hashing each row inline (all of the copy, or one rowid range of it): the
+ * checksum is computed from the values being inserted, and added to the digest; rows go in the
+ * source's rowid order, which equal inputs make equal. The function's arguments are
+ * [id, ...content], the row layout the encoder reads, so no array is built per row.
+ */
+function insertHashingInline(
+  db: Database.Database,
+  b: BulkCopy,
+  range: readonly [number, number] | null,
+  layout: CollectionLayout,
+  alias: string,
+  hasher: RecordHasher,
+  acc: DigestAccumulator,
+): number {
+  // bulk copies exist only for collections with their own table (never `records`)
+  const encodeRow = rowEncoderOf(layout)!;
+  const { hash, bucketOf } = hasher;
+  db.function('syncdoc_row_checksum', { varargs: true, deterministic: false }, (...args: unknown[]) => {
+    const h = hash(encodeRow(args));
+    acc.add(bucketOf(String(args[0])), h);
+    return hex64(h);
+  });
+  const cols = layout.columns.map((c) => `"${c}"`).join(', ');
+  const exprs = [...b.exprs, `'synced'`, `syncdoc_row_checksum(${[b.idExpr, ...b.contentExprs].join(', ')})`];
+  const where = bulkWhere(b);
+  const within = range === null ? '' : ' AND rowid BETWEEN ? AND ?';
+  return db
+    .prepare(`INSERT INTO "${layout.table}" (${cols}) SELECT ${exprs.join(', ')} FROM ${alias}.${quoteIdent(b.table)} WHERE (${where.sql})${within} ORDER BY rowid`)
+    .run(...where.params, ...(range ?? [])).changes;
 }

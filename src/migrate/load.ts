@@ -30,7 +30,7 @@ import {
   type BulkShape,
 } from './bulk.js';
 import type { ScanContext } from '../integrity/source.js';
-import { hashBulkRows, withoutGeneralRows, type BulkHashes } from './apply.js';
+import { hashBulkRows, withoutGeneralRows, type AheadRange } from './apply.js';
 import { layoutOf } from './rows.js';
 import type { LegacyInput, SourceBatch, SourceFingerprint } from './types.js';
 
@@ -50,8 +50,8 @@ export interface LoadOptions {
 export interface LoadedLegacy {
   input: LegacyInput;
   aliases: Record<string, string>;
-  /** Each bulk copy's checksums being computed ahead (`hashAhead`); undefined where they cannot be. */
-  ahead: Map<BulkCopy, Promise<BulkHashes | undefined>>;
+  /** Each bulk copy's checksums being computed ahead, range by range (`hashAhead`, when they can be). */
+  ahead: Map<BulkCopy, AheadRange[]>;
 }
 
 export async function loadLegacy(snapshot: Snapshot, opts: LoadOptions): Promise<LoadedLegacy> {
@@ -63,14 +63,14 @@ export async function loadLegacy(snapshot: Snapshot, opts: LoadOptions): Promise
     const log = new NormaliseLog();
     const batches: SourceBatch[] = [];
     const bulk: BulkCopy[] = [];
-    const ahead = new Map<BulkCopy, Promise<BulkHashes | undefined>>();
+    const ahead = new Map<BulkCopy, AheadRange[]>();
     const serverSpecs: Array<Extract<SourceSpec, { kind: 'convex' }>> = [];
     const serverPath = opts.server ?? snapshot.stores.find((s) => s.kind === 'convex-export')?.localPath;
     // the bulk copies' scans (repeated ids, totals, rows failing the type checks) need only the SQLite
     // tables, so they start first and run on the scan workers while the other sources are read
     const early = new Map<
       SourceSpec,
-      { shape: BulkShape; facts: Promise<BulkTableFacts>; failures: Promise<number[] | null> | null; hashes: Promise<BulkHashes | undefined> | null }
+      { shape: BulkShape; facts: Promise<BulkTableFacts>; failures: Promise<number[] | null> | null; hashes: AheadRange[] | undefined }
     >();
     const sqliteOnes = build.specs.filter((s): s is Extract<SourceSpec, { kind: 'sqlite' }> => s.kind === 'sqlite');
     for (const spec of sqliteOnes) {
@@ -83,7 +83,7 @@ export async function loadLegacy(snapshot: Snapshot, opts: LoadOptions): Promise
         const facts = findTableFacts(db, shape, opts.scan);
         const failures = opts.scan === undefined ? null : findTypeFailures(db, shape, opts.scan);
         // every row is hashed, the general path's taken out once known (they are few)
-        const hashes = opts.scan === undefined || opts.hashAhead !== true ? null : hashBulkRows(shape, opts.scan);
+        const hashes = opts.scan === undefined || opts.hashAhead !== true ? undefined : hashBulkRows(shape, opts.scan);
         // awaited below, or dropped unread for a collection the server export turns out to hold
         facts.catch(() => undefined);
         failures?.catch(() => undefined);
@@ -132,8 +132,14 @@ export async function loadLegacy(snapshot: Snapshot, opts: LoadOptions): Promise
       batches.push(readDeviceSource(spec, cache, log, where, (rows, rowids) => settleBulkCounts(plan, rows, rowids)));
       if (plan.count === 0) continue;
       bulk.push(plan);
-      const hashes = e?.hashes;
-      if (hashes) ahead.set(plan, hashes.then((h) => (h === undefined || plan.generalRowids === null ? undefined : withoutGeneralRows(h, plan.generalRowids))));
+      const ranges = e?.hashes;
+      if (ranges !== undefined && plan.generalRowids !== null) {
+        const generalRowids = JSON.parse(plan.generalRowids) as number[];
+        ahead.set(
+          plan,
+          ranges.map((r) => ({ ...r, hashes: r.hashes.then((h) => (h === undefined ? undefined : withoutGeneralRows(h, generalRowids))) })),
+        );
+      }
       const source = `${spec.store}#${spec.table}`;
       for (const [field, n] of Object.entries(plan.timestampCounts)) if (n > 0) log.decide(spec.collection, source, field, 'ms detected (bulk copy)', n);
     }

@@ -9,8 +9,7 @@ import { resolve } from 'node:path';
 import { ExitCode, SyncdocError, UsageError } from '../errors.js';
 import { createRecordHasher } from '../integrity/index.js';
 import { openSnapshot } from '../snapshot/open.js';
-import { applyPlan, checkOutputConcurrent, migrateScanContext, migrationPool, type ApplyHooks, type BulkHashes } from './apply.js';
-import type { BulkCopy } from './bulk.js';
+import { applyPlan, checkOutputConcurrent, migrateScanContext, migrationPool, type ApplyHooks } from './apply.js';
 import { loadLegacy } from './load.js';
 import { planMigration } from './plan.js';
 import { publish, removeStaleTemps, tempPathFor } from './publish.js';
@@ -34,16 +33,6 @@ export interface MigrateOptions {
 
 /** Snapshots at least this large get scan worker threads. */
 const POOL_MIN_BYTES = 8 * 2 ** 20;
-
-/** The bulk copies whose checksums were computed ahead, once they are. */
-async function settled(ahead: Map<BulkCopy, Promise<BulkHashes | undefined>>): Promise<Map<BulkCopy, BulkHashes>> {
-  const out = new Map<BulkCopy, BulkHashes>();
-  for (const [b, p] of ahead) {
-    const h = await p;
-    if (h !== undefined) out.set(b, h);
-  }
-  return out;
-}
 
 export function assertOutputFree(out: string, force: boolean): void {
   if (!force && existsSync(out)) {
@@ -84,7 +73,7 @@ export async function migrateSnapshot(opts: MigrateOptions): Promise<MigrationRe
     const temp = tempPathFor(out, process.pid);
     try {
       opts.hooks?.onPhase?.('apply');
-      const digests = applyPlan(plan, temp, hasher, opts.hooks, await settled(loaded.ahead));
+      const digests = await applyPlan(plan, temp, hasher, opts.hooks, loaded.ahead);
       opts.hooks?.onPhase?.('verify');
       const check = await checkOutputConcurrent(temp, hasher, digests, pool);
       if (!check.ok) {
