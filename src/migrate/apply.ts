@@ -378,14 +378,20 @@ export function hashBulkRows(
   }
   const specs = layoutOf(b.collection).specs;
   const out: AheadRange[] = [];
+  // one range at a time, each sent when the one before is done: a single worker hashes, so the
+  // main thread keeps a core of its own for planning and then for the INSERT it overlaps
+  let previous: Promise<unknown> = Promise.resolve();
   for (let from = lo; from <= hi; from += rangeRows) {
     const range = [from, Math.min(hi, from + rangeRows - 1)] as const;
     const task = { mode: 'row-hashes' as const, dbPath: b.localPath, table: b.table, idSql: b.idExpr, columns: b.contentExprs, specs, range };
     // only on the pool: if the workers are gone, apply hashes the range inline instead
-    const hashes = pool.run(task, ctx).then(
-      (r) => (r.mode === 'row-hashes' ? { lo: range[0], hex: Buffer.from(r.hex.buffer, r.hex.byteOffset, r.hex.byteLength), buckets: r.buckets, rows: r.rows, counts: r.counts, sums: r.sums } : undefined),
-      () => undefined,
+    const hashes = previous.then(() =>
+      pool.run(task, ctx).then(
+        (r) => (r.mode === 'row-hashes' ? { lo: range[0], hex: Buffer.from(r.hex.buffer, r.hex.byteOffset, r.hex.byteLength), buckets: r.buckets, rows: r.rows, counts: r.counts, sums: r.sums } : undefined),
+        () => undefined,
+      ),
     );
+    previous = hashes;
     out.push({ lo: range[0], hi: range[1], hashes });
   }
   return out;
