@@ -418,7 +418,7 @@ export function withoutGeneralRows(pre: BulkHashes, generalRowids: readonly numb
   return pre;
 }
 
-/** At most this many hex slots (16 bytes each) per bulk copy: one bound BLOB, well under SQLite's 1e9-byte limit. */
+/** At most this many hex slots (16 bytes each, 512 MiB in all) per bulk copy. */
 const MAX_HASH_SLOTS = 32 * 2 ** 20;
 
 /**

@@ -27,10 +27,9 @@ export interface BulkCopy {
   condition: string;
   params: string[];
   /**
-   * The same rows as `condition`, split for finding the rest: its per-row type checks, and the ids
-   * and server ids (JSON arrays, never empty) that send a row to the general path whatever it holds.
+   * The ids and server ids (JSON arrays, never empty) that send a row to the general path whatever
+   * it holds: with the shape's type checks, the same rows as `condition`.
    */
-  typeCondition: string;
   exclusions: Array<{ column: string; values: string }>;
   /**
    * The general path's rowids (JSON array), once it has read them: the bulk copy is every other
@@ -257,7 +256,6 @@ export function planBulkCopy(shape: BulkShape, exclusion: BulkExclusion, facts: 
     table: shape.table,
     condition: conds.map((c) => `(${c})`).join(' AND '),
     params,
-    typeCondition: shape.typeCondition,
     exclusions,
     generalRowids: null,
     exprs: shape.exprs,
