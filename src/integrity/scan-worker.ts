@@ -43,7 +43,9 @@ async function handle({ seq, task, options, algorithm }: WorkerRequest): Promise
           ? [result.hashes.buffer]
           : result.mode === 'rowids'
             ? [result.rowids.buffer]
-            : [result.rowids.buffer, result.hashes.buffer, result.counts.buffer, result.sums.buffer];
+            : result.mode === 'query'
+              ? []
+              : [result.hex.buffer, result.buckets.buffer, result.counts.buffer, result.sums.buffer];
     parentPort?.postMessage({ seq, result }, transfer as ArrayBuffer[]);
   } catch (err) {
     parentPort?.postMessage({ seq, error: err instanceof Error ? err.message : String(err) });

@@ -7,8 +7,10 @@ import { describe, expect, it } from 'vitest';
 import { comparisonContext } from './compare.js';
 import { DigestAccumulator } from './digest.js';
 import { createRecordHasher } from './record-hash.js';
-import { compileSqlCanonical, hasBeyondU2ff, sqlDigest } from './sql-canonical.js';
-import { runScan, selectSql, useSqlDigests, type TableSpec } from './table-scan.js';
+import { hex64 } from './record-hash.js';
+import { compileRowEncoder } from './row-encoder.js';
+import { compileSqlCanonical, hasBeyondU2ff, sqlDigest, sqlRecordHashes } from './sql-canonical.js';
+import { NO_HASH, runScan, selectSql, useSqlDigests, type ScanTask, type TableSpec } from './table-scan.js';
 
 /** A stored value: how it is bound (REAL forced with CAST; `text`: bytes cast to TEXT, maybe not UTF-8) and the value. */
 type Stored = { real: boolean; text?: boolean; v: unknown };
@@ -140,6 +142,67 @@ describe('SQL-written canonical text', () => {
       }
     }
   });
+
+  it('gives each row its row encoder hash and bucket, at its rowid (row-hashes)', async () => {
+    const hasher = await createRecordHasher();
+    const { rules } = comparisonContext({}, false);
+    const { sql, kept } = selectSql(SPEC, rules, null);
+    const encode = compileRowEncoder(kept, rules);
+    const task = (range: readonly [number, number]): ScanTask => ({
+      mode: 'row-hashes',
+      dbPath: '',
+      table: 't',
+      idSql: SPEC.idSql,
+      columns: SPEC.columns.map((c) => c.sql),
+      specs: SPEC.columns.map((c) => ({ field: c.field, kind: c.kind })),
+      range,
+    });
+    await fc.assert(
+      fc.asyncProperty(table, fc.integer({ min: 1, max: 7 }), async (data, windowRows) => {
+        const db = build(data);
+        try {
+          // the oracle: every row through the row encoder, its hash written at its rowid
+          const range = [-20, 200] as const;
+          const want = Buffer.alloc((range[1] - range[0] + 1) * 16, NO_HASH);
+          const wantBuckets = new Uint8Array(range[1] - range[0] + 1);
+          let rows = 0;
+          const acc = new DigestAccumulator();
+          for (const row of db.prepare(sql.replace(' FROM', ', rowid FROM')).raw(true).safeIntegers(false).iterate() as IterableIterator<unknown[]>) {
+            const rowid = row[row.length - 1] as number;
+            const h = hasher.hash(encode(row));
+            acc.add(hasher.bucketOf(String(row[0])), h);
+            want.write(hex64(h), (rowid - range[0]) * 16, 'latin1');
+            wantBuckets[rowid - range[0]] = hasher.bucketOf(String(row[0]));
+            rows++;
+          }
+          for (const sqlPath of [false, true]) {
+            useSqlDigests(sqlPath);
+            // whole, and in two ranges whose slots add up to the whole
+            const whole = runScan(db, task(range), hasher, rules);
+            const a = runScan(db, task([-20, 15]), hasher, rules);
+            const b = runScan(db, task([16, 200]), hasher, rules);
+            if (whole.mode !== 'row-hashes' || a.mode !== 'row-hashes' || b.mode !== 'row-hashes') throw new Error('not row-hashes');
+            for (const [hex, buckets] of [[whole.hex, whole.buckets], [Buffer.concat([a.hex, b.hex]), Buffer.concat([a.buckets, b.buckets])]]) {
+              expect(Buffer.from(hex!).equals(want), `sql path ${String(sqlPath)}`).toBe(true);
+              expect(Buffer.from(buckets!).equals(wantBuckets)).toBe(true);
+            }
+            expect([whole.rows, new DigestAccumulator(whole.counts, whole.sums).toDigest()]).toEqual([rows, acc.toDigest()]);
+          }
+          // small windows, so that clean and fallen-back windows mix
+          const seen = Buffer.alloc(want.length, NO_HASH);
+          const applied = sqlRecordHashes(db, SPEC, rules, range, hasher, { sql: sql.replace(' FROM', ', rowid FROM'), kept }, { windowRows, withRowid: true }, (rowid, _, h) => {
+            seen.write(hex64(h), (rowid - range[0]) * 16, 'latin1');
+          });
+          expect(applied).toBe(true);
+          expect(seen.equals(want)).toBe(true);
+        } finally {
+          useSqlDigests(true);
+          db.close();
+        }
+      }),
+      { numRuns: 150 },
+    );
+  }, 120_000);
 
   it('takes the SQL path for clean windows and is not used where it cannot vouch for the text', async () => {
     const { rules } = comparisonContext({}, false);

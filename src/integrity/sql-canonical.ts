@@ -84,13 +84,17 @@ function hasConcat(db: Database.Database): boolean {
   return major > 3 || (major === 3 && minor >= 44);
 }
 
-/** SQL for one window of rows (params: after-rowid, last-rowid), or undefined when not applicable. */
+/**
+ * SQL for one window of rows (params: after-rowid, last-rowid), or undefined when not applicable.
+ * `withRowid`: each line starts with its row's rowid.
+ */
 export function compileSqlCanonical(
   spec: TableSpec,
   rules: CanonicalRules,
   kept: TableSpec['columns'],
   textOnly: ReadonlySet<string> = new Set(),
   windowRows = SQL_WINDOW_ROWS,
+  withRowid = false,
 ): string | undefined {
   if (rules.typedNumbers || !rules.nullIsAbsent || !spec.hasRowid) return undefined;
   const pieces: Array<{ key: string; text: string }> = [];
@@ -109,11 +113,11 @@ export function compileSqlCanonical(
   pieces.push({ key: 'id', text: `${quoteLiteral(',"id":')} || ${idText}` });
   pieces.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   const where = spec.where === undefined ? '' : ` AND (${spec.where})`;
-  // line: the quoted id, then the record text with its `{` still the first field's `,` (so that
-  // any `{` in a window is an object; the reader puts the `{` in), then a newline. One `concat`
-  // builds it in one allocation, and skips the NULL fields.
+  // line: (the rowid's digits,) the quoted id, then the record text with its `{` still the first
+  // field's `,` (so that any `{` in a window is an object; the reader puts the `{` in), then a
+  // newline. One `concat` builds it in one allocation, and skips the NULL fields.
   const inner =
-    `SELECT rowid AS r, concat(${idText}, ${pieces.map((p) => p.text).join(', ')}, '}', char(10)) AS line ` +
+    `SELECT rowid AS r, concat(${withRowid ? 'rowid, ' : ''}${idText}, ${pieces.map((p) => p.text).join(', ')}, '}', char(10)) AS line ` +
     `FROM ${quoteIdent(spec.table)} WHERE rowid > ? AND rowid <= ?${where} ORDER BY rowid LIMIT ${windowRows}`;
   return `SELECT max(r), count(*), count(line), CAST(group_concat(line, '') AS BLOB) FROM (${inner})`;
 }
@@ -170,11 +174,33 @@ export function sqlDigest(
   rowSelect: { sql: string; kept: TableSpec['columns'] },
   windowRows = SQL_WINDOW_ROWS,
 ): DigestAccumulator | undefined {
+  const acc = new DigestAccumulator();
+  return sqlRecordHashes(db, spec, rules, range, hasher, rowSelect, { windowRows }, (_, bucket, h) => acc.add(bucket, h)) ? acc : undefined;
+}
+
+/**
+ * Every record hash of `spec`'s rows in `range`, through SQL-written canonical text:
+ * `each(rowid, bucket, hash)` per row, the rowid read from the window's bytes when `withRowid` (then
+ * `range` must hold safe integers; `rowSelect.sql` then ends with the rowid column), NaN otherwise.
+ * false (nothing called) when the fast path does not apply.
+ */
+export function sqlRecordHashes(
+  db: Database.Database,
+  spec: TableSpec,
+  rules: CanonicalRules,
+  range: ScanRange,
+  hasher: RecordHasher,
+  rowSelect: { sql: string; kept: TableSpec['columns'] },
+  opts: { windowRows?: number; withRowid?: boolean },
+  each: (rowid: number, bucket: number, hash: bigint) => void,
+): boolean {
   const raw = hasher.raw;
-  if (raw === undefined) return undefined;
+  if (raw === undefined) return false;
+  const windowRows = opts.windowRows ?? SQL_WINDOW_ROWS;
+  const withRowid = opts.withRowid === true;
   const table = tableColumns(db, spec.table);
-  const sql = compileSqlCanonical(spec, rules, rowSelect.kept, table.textOnly, windowRows);
-  if (sql === undefined || !table.rowidUsable || !hasConcat(db)) return undefined;
+  const sql = compileSqlCanonical(spec, rules, rowSelect.kept, table.textOnly, windowRows, withRowid);
+  if (sql === undefined || !table.rowidUsable || !hasConcat(db)) return false;
   const { h32Raw, h64Raw } = raw;
   const windows = db.prepare(sql).raw(true).safeIntegers(true);
   const joiner = spec.where === undefined ? ' WHERE ' : ' AND ';
@@ -185,7 +211,6 @@ export function sqlDigest(
     .pluck()
     .safeIntegers(true);
   const encode = compileRowEncoder(rowSelect.kept, rules);
-  const acc = new DigestAccumulator();
   // ±Infinity bind as REALs, which every rowid (down to -2^63) compares inside
   let after: bigint | number = range ? BigInt(range[0]) - 1n : -Infinity;
   const last = range ? BigInt(range[1]) : Infinity;
@@ -201,17 +226,28 @@ export function sqlDigest(
     if (count === 0n || max === null) break;
     // a NULL line (not expected, but group_concat would skip it silently) sends the window back too
     if (blob === null || lines !== count || !windowIsCanonical(blob)) {
-      for (const row of between.iterate(after, max) as IterableIterator<unknown[]>) acc.add(hasher.bucketOf(String(row[0])), hasher.hash(encode(row)));
+      for (const row of between.iterate(after, max) as IterableIterator<unknown[]>) {
+        each(withRowid ? (row[row.length - 1] as number) : NaN, hasher.bucketOf(String(row[0])), hasher.hash(encode(row)));
+      }
     } else {
       for (let pos = 0; pos < blob.length; ) {
+        let rowid = NaN;
+        if (withRowid) {
+          // the rowid's digits (a `-` first for a negative one), up to the id's opening quote
+          const neg = blob[pos] === 45;
+          if (neg) pos++;
+          rowid = 0;
+          for (let b = blob[pos]!; b !== 34; b = blob[++pos]!) rowid = rowid * 10 + (b - 48);
+          if (neg) rowid = -rowid;
+        }
         const q = blob.indexOf(34, pos + 1); // the id's closing quote (no `\`, so no quote inside it)
         const nl = blob.indexOf(10, q);
         blob[q + 1] = 123; // the first field's `,` becomes the record's `{`
-        acc.add(h32Raw(blob.subarray(pos + 1, q)) & 0xff, h64Raw(blob.subarray(q + 1, nl)));
+        each(rowid, h32Raw(blob.subarray(pos + 1, q)) & 0xff, h64Raw(blob.subarray(q + 1, nl)));
         pos = nl + 1;
       }
     }
     after = max;
   }
-  return acc;
+  return true;
 }

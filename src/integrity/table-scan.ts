@@ -9,9 +9,9 @@ import type Database from 'better-sqlite3';
 import { quoteIdent } from '../readers/sqlite.js';
 import type { CanonicalRules } from './canonical.js';
 import { DigestAccumulator } from './digest.js';
-import type { RecordHasher } from './record-hash.js';
 import { compileRowEncoder, type FieldKind, type FieldSpec } from './row-encoder.js';
-import { sqlDigest } from './sql-canonical.js';
+import { hex64, type RecordHasher } from './record-hash.js';
+import { sqlDigest, sqlRecordHashes } from './sql-canonical.js';
 
 /** How a table maps onto a collection: SQL expressions for the id and each field. */
 export interface TableSpec {
@@ -31,11 +31,15 @@ export type ScanRange = readonly [number, number] | null;
 export type ScanTask =
   | { mode: 'digest'; dbPath: string; spec: TableSpec; range: ScanRange }
   | { mode: 'hashes'; dbPath: string; spec: TableSpec; range: ScanRange; buckets: number[] }
+  /** The rows (as arrays) of one read-only SELECT: grouping and totals a caller needs off its thread. */
+  | { mode: 'query'; dbPath: string; sql: string; params: unknown[] }
   /** The rowids (all safe integers) of `table`'s rows in `range` that satisfy `where`, ascending. */
   | { mode: 'rowids'; dbPath: string; table: string; where: string; params: unknown[]; range: readonly [number, number] }
   /**
-   * The record hash of every row in `range` satisfying `where`, in rowid order, with their rowids
-   * and digest: the canonical text of `[idSql, ...columns]` (SQL expressions) under `specs`.
+   * The record hash of every row in `range`, with their digest: the canonical text of
+   * `[idSql, ...columns]` (SQL expressions) under `specs`. Each hash is written as 16 hex digits at
+   * `(rowid - range[0]) * 16` of `hex`, and its id's bucket at `rowid - range[0]` of `buckets`;
+   * rowids with no row keep `NO_HASH` bytes.
    */
   | {
       mode: 'row-hashes';
@@ -44,16 +48,18 @@ export type ScanTask =
       idSql: string;
       columns: string[];
       specs: FieldSpec[];
-      where: string;
-      params: unknown[];
       range: readonly [number, number];
     };
+
+/** The byte `row-hashes` leaves in the hex slots of rows it did not hash (`x`). */
+export const NO_HASH = 0x78;
 
 export type ScanResult =
   | { mode: 'digest'; counts: Float64Array; sums: BigUint64Array }
   | { mode: 'hashes'; ids: string[]; hashes: BigUint64Array }
   | { mode: 'rowids'; rowids: Float64Array }
-  | { mode: 'row-hashes'; rowids: Float64Array; hashes: BigUint64Array; counts: Float64Array; sums: BigUint64Array };
+  | { mode: 'query'; rows: unknown[][] }
+  | { mode: 'row-hashes'; hex: Uint8Array; buckets: Uint8Array; rows: number; counts: Float64Array; sums: BigUint64Array };
 
 /** The SELECT a scan runs; columns the rules exclude are left out of it, not just skipped. */
 export function selectSql(spec: TableSpec, rules: CanonicalRules, range: ScanRange): { sql: string; kept: TableSpec['columns'] } {
@@ -78,12 +84,17 @@ function scanRows(db: Database.Database, spec: TableSpec, rules: CanonicalRules,
 }
 
 let sqlDigests = true;
-/** Whether digest scans may take the SQL-written canonical text path (tests and benchmarks compare both). */
+/** Whether digest and row-hash scans may take the SQL-written canonical text path (tests and benchmarks compare both). */
 export function useSqlDigests(on: boolean): void {
   sqlDigests = on;
 }
 
 export function runScan(db: Database.Database, task: ScanTask, hasher: RecordHasher, rules: CanonicalRules): ScanResult {
+  if (task.mode === 'query') {
+    const stmt = db.prepare(task.sql);
+    if (!stmt.readonly) throw new Error('a query scan task must not write');
+    return { mode: 'query', rows: stmt.raw(true).all(...task.params) as unknown[][] };
+  }
   if (task.mode === 'rowids') {
     const stmt = db.prepare(`SELECT rowid FROM ${quoteIdent(task.table)} WHERE rowid BETWEEN ? AND ? AND (${task.where}) ORDER BY rowid`).pluck();
     return { mode: 'rowids', rowids: Float64Array.from(stmt.all(task.range[0], task.range[1], ...task.params) as number[]) };
@@ -115,19 +126,33 @@ export function runScan(db: Database.Database, task: ScanTask, hasher: RecordHas
 }
 
 function rowHashes(db: Database.Database, task: Extract<ScanTask, { mode: 'row-hashes' }>, hasher: RecordHasher, rules: CanonicalRules): ScanResult {
-  // the rowid goes last: the encoder reads [id, ...columns] and never looks past them
-  const sql = `SELECT ${[task.idSql, ...task.columns].join(', ')}, rowid FROM ${quoteIdent(task.table)} WHERE rowid BETWEEN ? AND ? AND (${task.where}) ORDER BY rowid`;
-  const encode = compileRowEncoder(task.specs, rules);
-  const { hash, bucketOf } = hasher;
+  const [lo, hi] = task.range;
+  const hex = Buffer.alloc((hi - lo + 1) * 16, NO_HASH);
+  const buckets = new Uint8Array(hi - lo + 1);
   const acc = new DigestAccumulator();
-  const rowids: number[] = [];
-  const hashes: bigint[] = [];
-  const last = task.columns.length + 1;
-  for (const row of db.prepare(sql).raw(true).iterate(task.range[0], task.range[1], ...task.params) as IterableIterator<unknown[]>) {
-    const h = hash(encode(row));
-    acc.add(bucketOf(String(row[0])), h);
-    rowids.push(row[last] as number);
-    hashes.push(h);
+  let rows = 0;
+  const put = (rowid: number, bucket: number, h: bigint): void => {
+    acc.add(bucket, h);
+    hex.write(hex64(h), (rowid - lo) * 16, 'latin1');
+    buckets[rowid - lo] = bucket;
+    rows++;
+  };
+  const spec: TableSpec = {
+    collection: '',
+    table: task.table,
+    idSql: task.idSql,
+    columns: task.columns.map((sql, i) => ({ sql, field: task.specs[i]!.field, kind: task.specs[i]!.kind })),
+    hasRowid: true,
+  };
+  const kept = spec.columns.filter((c) => c.field !== 'id' && !rules.exclude.has(c.field));
+  // the rowid goes last: the encoder reads [id, ...kept] and never looks past them
+  const select = `SELECT ${[task.idSql, ...kept.map((c) => c.sql)].join(', ')}, rowid FROM ${quoteIdent(task.table)}`;
+  if (!(sqlDigests && sqlRecordHashes(db, spec, rules, task.range, hasher, { sql: select, kept }, { withRowid: true }, put))) {
+    const encode = compileRowEncoder(kept, rules);
+    const last = kept.length + 1;
+    for (const row of db.prepare(`${select} WHERE rowid BETWEEN ? AND ?`).raw(true).safeIntegers(false).iterate(lo, hi) as IterableIterator<unknown[]>) {
+      put(row[last] as number, hasher.bucketOf(String(row[0])), hasher.hash(encode(row)));
+    }
   }
-  return { mode: 'row-hashes', rowids: Float64Array.from(rowids), hashes: BigUint64Array.from(hashes), counts: acc.counts, sums: acc.sums };
+  return { mode: 'row-hashes', hex, buckets, rows, counts: acc.counts, sums: acc.sums };
 }

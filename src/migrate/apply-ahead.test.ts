@@ -9,7 +9,7 @@ import { createRecordHasher } from '../integrity/index.js';
 import { workerScript } from '../integrity/scan-pool.js';
 import { openSnapshot } from '../snapshot/open.js';
 import { scratchDir } from '../test-support/cli.js';
-import { applyPlan, checkOutput, migrateScanContext, migrationPool, precomputeBulkHashes } from './apply.js';
+import { applyPlan, checkOutput, hashBulkRows, migrateScanContext, migrationPool, withoutGeneralRows } from './apply.js';
 import { loadLegacy } from './load.js';
 import { planMigration } from './plan.js';
 import { generateTripleLayerSnapshot } from './synthetic.js';
@@ -27,16 +27,27 @@ describe('bulk checksums hashed ahead', () => {
     const pool = migrationPool();
     expect(pool).toBeDefined();
     try {
-      const loaded = await loadLegacy(snapshot, { profile: 'auto', scan: migrateScanContext(hasher, pool) });
+      const loaded = await loadLegacy(snapshot, { profile: 'auto', scan: migrateScanContext(hasher, pool), hashAhead: true });
       const plan = planMigration(loaded.input, { conflict: 'lww' }, hasher, { aliases: loaded.aliases });
       expect(plan.bulk.reduce((n, b) => n + b.count, 0)).toBeGreaterThan(20_000);
-      const ahead = await precomputeBulkHashes(plan, migrateScanContext(hasher, pool));
-      expect(ahead.size).toBe(plan.bulk.length);
-      const inline = applyPlan(plan, join(dir, 'inline.db'), hasher);
-      const hashed = applyPlan(plan, join(dir, 'ahead.db'), hasher, {}, ahead);
+      // every row was hashed ahead, range by range, and the general path's rows (MMKV copies,
+      // pending ones) taken out
+      expect(loaded.ahead.size).toBe(plan.bulk.length);
+      for (const ranges of loaded.ahead.values()) for (const r of ranges) expect(await r.hashes).toBeDefined();
+      const inline = await applyPlan(plan, join(dir, 'inline.db'), hasher);
+      const hashed = await applyPlan(plan, join(dir, 'ahead.db'), hasher, {}, loaded.ahead);
       expect(hashed).toEqual(inline);
       expect(sha(join(dir, 'ahead.db'))).toBe(sha(join(dir, 'inline.db')));
       expect(checkOutput(join(dir, 'ahead.db'), hasher, hashed).ok).toBe(true);
+      // small ranges, every third one as if its worker had failed (those are hashed inline)
+      const b = plan.bulk[0]!;
+      const general = JSON.parse(b.generalRowids!) as number[];
+      const ranges = hashBulkRows(b, migrateScanContext(hasher, pool), 4096)!;
+      expect(ranges.length).toBeGreaterThan(5);
+      const mixed = ranges.map((r, i) => ({ ...r, hashes: i % 3 === 1 ? Promise.resolve(undefined) : r.hashes.then((h) => h && withoutGeneralRows(h, general)) }));
+      const patched = await applyPlan(plan, join(dir, 'mixed.db'), hasher, {}, new Map([[b, mixed]]));
+      expect(patched).toEqual(inline);
+      expect(sha(join(dir, 'mixed.db'))).toBe(sha(join(dir, 'inline.db')));
     } finally {
       await pool?.close();
       snapshot.close();

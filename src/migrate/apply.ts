@@ -12,13 +12,14 @@ import Database from 'better-sqlite3';
 import { availableParallelism } from 'node:os';
 import { DigestAccumulator, hex64, resolveRules, SYNC_ONLY_FIELDS, type CollectionDigest, type RecordHasher } from '../integrity/index.js';
 import { ScanPool, runScanTask, workerScript } from '../integrity/scan-pool.js';
+import { NO_HASH } from '../integrity/table-scan.js';
 import type { ScanContext } from '../integrity/source.js';
 import { unifiedTableSpec } from '../integrity/unified.js';
 import { applyUnifiedSchema } from '../schema/index.js';
-import { bulkWhere, type BulkCopy } from './bulk.js';
-import { CollectionDigester, contentSelect, encoderOf, layoutOf, rowEncoderOf, rowValues } from './rows.js';
+import { bulkWhere, minMaxRowid, type BulkCopy } from './bulk.js';
+import { CollectionDigester, contentSelect, encoderOf, layoutOf, rowEncoderOf, rowValues, type CollectionLayout } from './rows.js';
 import type { MigrationPlan } from './types.js';
-import { quoteIdent } from '../readers/sqlite.js';
+import { quoteIdent, quoteLiteral } from '../readers/sqlite.js';
 
 export interface ApplyHooks {
   /** Called after each committed step (tests use it to find crash points; the CLI for progress). */
@@ -75,14 +76,16 @@ export function storedReport(plan: MigrationPlan): object {
 /**
  * Writes the plan into `tempPath` (replacing any leftover there) and fsyncs it. Returns the complete
  * per-collection digests: the plan's, plus the bulk-copied rows digested as they were inserted.
+ * A bulk copy hashed ahead (`ahead`) is inserted range by range as each range's checksums arrive,
+ * so the rows already hashed go in while the scan workers hash the rest.
  */
-export function applyPlan(
+export async function applyPlan(
   plan: MigrationPlan,
   tempPath: string,
   hasher: RecordHasher,
   hooks: ApplyHooks = {},
-  precomputed: ReadonlyMap<BulkCopy, BulkHashes> = new Map(),
-): Record<string, string> {
+  ahead: ReadonlyMap<BulkCopy, readonly AheadRange[]> = new Map(),
+): Promise<Record<string, string>> {
   rmSync(tempPath, { force: true });
   rmSync(`${tempPath}-journal`, { force: true });
   const db = new Database(tempPath);
@@ -116,35 +119,30 @@ export function applyPlan(
       }
       return out;
     };
-    const write = db.transaction(() => {
+    // one transaction, begun by hand: the bulk ranges hashed ahead are awaited inside it
+    db.exec('BEGIN');
+    try {
       for (const collection of plan.collections) {
         const layout = layoutOf(collection);
         for (const b of plan.bulk.filter((x) => x.collection === collection)) {
           const acc = bulkDigests.get(collection) ?? new DigestAccumulator();
           bulkDigests.set(collection, acc);
-          const pre = precomputed.get(b);
-          if (pre !== undefined) {
-            insertPrecomputed(db, b, pre, layout.table, layout.columns, aliases.get(b.localPath)!);
-            acc.merge(pre);
+          const alias = aliases.get(b.localPath)!;
+          const ranges = ahead.get(b);
+          if (ranges === undefined) {
+            insertHashingInline(db, b, null, layout, alias, hasher, acc);
             continue;
           }
-          // bulk copies exist only for collections with their own table (never `records`)
-          const encodeRow = rowEncoderOf(layout)!;
-          const { hash, bucketOf } = hasher;
-          // the checksum is computed from the values being inserted, and added to the digest;
-          // rows go in the source's rowid order, which equal inputs make equal. The arguments
-          // are [id, ...content], the row layout the encoder reads, so no array is built per row.
-          db.function('syncdoc_row_checksum', { varargs: true, deterministic: false }, (...args: unknown[]) => {
-            const h = hash(encodeRow(args));
-            acc.add(bucketOf(String(args[0])), h);
-            return hex64(h);
-          });
-          const cols = layout.columns.map((c) => `"${c}"`).join(', ');
-          const exprs = [...b.exprs, `'synced'`, `syncdoc_row_checksum(${[b.idExpr, ...b.contentExprs].join(', ')})`];
-          const where = bulkWhere(b);
-          db.prepare(
-            `INSERT INTO "${layout.table}" (${cols}) SELECT ${exprs.join(', ')} FROM ${aliases.get(b.localPath)}.${quoteIdent(b.table)} WHERE ${where.sql}`,
-          ).run(...where.params);
+          let written = 0;
+          for (const r of ranges) {
+            const pre = await r.hashes;
+            if (pre === undefined) written += insertHashingInline(db, b, [r.lo, r.hi], layout, alias, hasher, acc);
+            else {
+              written += insertPrecomputed(db, b, pre, layout.table, layout.columns, alias);
+              acc.merge(pre);
+            }
+          }
+          if (written !== b.count) throw new Error(`bulk copy of ${b.table}: ${written} row(s) written, ${b.count} planned`);
         }
         const stmt = db.prepare(insertSql(layout.table, layout.columns));
         for (const r of plan.records) if (r.collection === collection) stmt.run(rowValues(layout, r));
@@ -195,8 +193,11 @@ export function applyPlan(
         JSON.stringify(storedReport(plan)),
         syncdocVersion(),
       ]);
-    });
-    write();
+      db.exec('COMMIT');
+    } catch (err) {
+      if (db.inTransaction) db.exec('ROLLBACK');
+      throw err;
+    }
     for (const alias of aliases.values()) db.exec(`DETACH DATABASE ${alias}`);
     hooks.onStep?.('rows');
   } finally {
@@ -278,7 +279,7 @@ export async function checkOutputConcurrent(path: string, hasher: RecordHasher, 
     const mismatched: string[] = [];
     for (const collection of Object.keys(expected).sort()) {
       const spec = unifiedTableSpec(collection);
-      const span = spec === undefined ? null : (db.prepare(`SELECT min(rowid) AS lo, max(rowid) AS hi FROM "${spec.table}"`).get() as { lo: number | null; hi: number | null });
+      const span = spec === undefined ? null : (minMaxRowid(db, spec.table) as { lo: number | null; hi: number | null });
       let digest: string;
       if (spec === undefined || span === null || span.lo === null || span.hi === null || span.hi - span.lo + 1 < PARALLEL_MIN_ROWS || pool === undefined) {
         digest = checkOutputOn(db, hasher, { [collection]: expected[collection]! }).digests[collection]!;
@@ -320,75 +321,156 @@ export function migrateScanContext(hasher: RecordHasher, pool: ScanPool | undefi
 const CHECK_OPTIONS: ScanContext['options'] = { numbers: 'value', nulls: 'null-is-absent', exclude: [...SYNC_ONLY_FIELDS] };
 const CHECK_RULES = resolveRules(CHECK_OPTIONS);
 
-/** The record hashes of one bulk copy's rows, computed ahead by scan workers, in rowid order. */
+/**
+ * The row checksums of one rowid range of a bulk copy, computed ahead by a scan worker: 16 hex
+ * digits per rowid from `lo` on (`NO_HASH` bytes for rowids not copied in bulk), each row's bucket,
+ * and the rows' digest.
+ */
 export interface BulkHashes {
-  rowids: Float64Array;
-  hashes: BigUint64Array;
+  lo: number;
+  hex: Buffer;
+  buckets: Uint8Array;
+  rows: number;
   counts: Float64Array;
   sums: BigUint64Array;
 }
 
+/** One rowid range of a bulk copy and its checksums being computed (undefined if they cannot be). */
+export interface AheadRange {
+  lo: number;
+  hi: number;
+  hashes: Promise<BulkHashes | undefined>;
+}
+
+/** Rowids per hashing task: small enough that apply can start on the first while the rest are hashed. */
+const AHEAD_RANGE_ROWS = 65_536;
+
 /**
- * Starts computing the record hash of every bulk-copied row on the scan workers (rowid ranges of
- * the legacy table, one per worker), from the very SQL expressions the INSERT … SELECT writes, so
- * the hashing runs on the other cores while the main thread plans; apply then only looks each
- * checksum up. Resolves to nothing for a bulk copy it cannot do (no pool, rowids beyond 2^53, an
- * unreadable copy): apply hashes those rows inline as before.
+ * Starts computing the record hash of every row of a bulk copy's table on the scan workers, range
+ * by range in rowid order, from the very SQL expressions the INSERT … SELECT writes. It needs only
+ * the table, so it starts as soon as the migration does and runs while the main thread reads and
+ * plans; `withoutGeneralRows` then takes out the rows the general path writes, and apply reads each
+ * checksum from its hex slot in SQL, without a call into JavaScript per row, inserting each range
+ * as it arrives. undefined when it cannot (no pool, rowids beyond 2^53 or too sparse for one slot
+ * per rowid, an unreadable copy): apply then hashes the rows inline.
  */
-export async function precomputeBulkHashes(plan: { bulk: readonly BulkCopy[] }, ctx: ScanContext): Promise<Map<BulkCopy, BulkHashes>> {
-  const out = new Map<BulkCopy, BulkHashes>();
-  if (ctx.pool === undefined) return out;
-  await Promise.all(
-    plan.bulk.map(async (b) => {
-      let db: Database.Database | undefined;
-      try {
-        db = new Database(b.localPath, { readonly: true, fileMustExist: true });
-        const { lo, hi } = db.prepare(`SELECT min(rowid) AS lo, max(rowid) AS hi FROM ${quoteIdent(b.table)}`).get() as { lo: unknown; hi: unknown };
-        if (typeof lo !== 'number' || typeof hi !== 'number' || !Number.isSafeInteger(lo) || !Number.isSafeInteger(hi)) return;
-        const parts = ctx.pool!.size;
-        const step = Math.ceil((hi - lo + 1) / parts);
-        const where = bulkWhere(b);
-        const specs = layoutOf(b.collection).specs;
-        const tasks = Array.from({ length: parts }, (_, i) => [lo + i * step, Math.min(hi, lo + (i + 1) * step - 1)] as const)
-          .filter(([x, y]) => x <= y)
-          .map((range) => ({ mode: 'row-hashes' as const, dbPath: b.localPath, table: b.table, idSql: b.idExpr, columns: b.contentExprs, specs, where: where.sql, params: where.params, range }));
-        const results = await Promise.all(tasks.map((t) => runScanTask(t, ctx, db!)));
-        const n = results.reduce((k, r) => k + (r.mode === 'row-hashes' ? r.rowids.length : 0), 0);
-        const merged: BulkHashes = { rowids: new Float64Array(n), hashes: new BigUint64Array(n), counts: new Float64Array(256), sums: new BigUint64Array(256) };
-        const acc = new DigestAccumulator(merged.counts, merged.sums);
-        let at = 0;
-        for (const r of results) {
-          if (r.mode !== 'row-hashes') continue;
-          merged.rowids.set(r.rowids, at);
-          merged.hashes.set(r.hashes, at);
-          at += r.rowids.length;
-          acc.merge(r);
-        }
-        out.set(b, merged);
-      } catch {
-        // apply hashes this copy's rows inline instead
-      } finally {
-        db?.close();
-      }
-    }),
-  );
+export function hashBulkRows(
+  b: { localPath: string; table: string; collection: string; idExpr: string; contentExprs: string[] },
+  ctx: ScanContext,
+  rangeRows = AHEAD_RANGE_ROWS,
+): AheadRange[] | undefined {
+  const pool = ctx.pool;
+  if (pool === undefined) return undefined;
+  let db: Database.Database | undefined;
+  let lo: number, hi: number;
+  try {
+    db = new Database(b.localPath, { readonly: true, fileMustExist: true });
+    const span = minMaxRowid(db, b.table);
+    if (typeof span.lo !== 'number' || typeof span.hi !== 'number' || !Number.isSafeInteger(span.lo) || !Number.isSafeInteger(span.hi)) return undefined;
+    [lo, hi] = [span.lo, span.hi];
+    // one 16-byte slot per rowid: rowids with large gaps would make the slots outweigh the rows
+    const rows = db.prepare(`SELECT count(*) FROM ${quoteIdent(b.table)}`).pluck().get() as number;
+    if (hi - lo + 1 > Math.max(4 * rows, 65_536) || hi - lo + 1 > MAX_HASH_SLOTS) return undefined;
+  } catch {
+    return undefined;
+  } finally {
+    db?.close();
+  }
+  const specs = layoutOf(b.collection).specs;
+  const out: AheadRange[] = [];
+  // one range at a time, each sent when the one before is done: a single worker hashes, so the
+  // main thread keeps a core of its own for planning and then for the INSERT it overlaps
+  let previous: Promise<unknown> = Promise.resolve();
+  for (let from = lo; from <= hi; from += rangeRows) {
+    const range = [from, Math.min(hi, from + rangeRows - 1)] as const;
+    const task = { mode: 'row-hashes' as const, dbPath: b.localPath, table: b.table, idSql: b.idExpr, columns: b.contentExprs, specs, range };
+    // only on the pool: if the workers are gone, apply hashes the range inline instead
+    const hashes = previous.then(() =>
+      pool.run(task, ctx).then(
+        (r) => (r.mode === 'row-hashes' ? { lo: range[0], hex: Buffer.from(r.hex.buffer, r.hex.byteOffset, r.hex.byteLength), buckets: r.buckets, rows: r.rows, counts: r.counts, sums: r.sums } : undefined),
+        () => undefined,
+      ),
+    );
+    previous = hashes;
+    out.push({ lo: range[0], hi: range[1], hashes });
+  }
   return out;
 }
 
 /**
- * The bulk INSERT … SELECT with precomputed checksums: rows go in rowid order (the order the
- * hashes were computed in, and the order the plain copy uses), each rowid checked against the
- * precomputed list, and every precomputed row must have been written.
+ * A range's hashes without the rows the general path writes (`generalRowids`, ascending): their
+ * slots emptied and their hashes taken out of the digest (a sum modulo 2^64), in place, so what is
+ * left are exactly the bulk rows'. undefined if one of them had not been hashed.
  */
-function insertPrecomputed(db: Database.Database, b: BulkCopy, pre: BulkHashes, table: string, columns: string[], alias: string): void {
-  let i = 0;
-  db.function('syncdoc_row_checksum', { deterministic: false }, (rowid: unknown) => {
-    if (pre.rowids[i] !== rowid) throw new Error(`bulk copy of ${b.table}: row ${String(rowid)} was not hashed ahead`);
-    return hex64(pre.hashes[i++]!);
-  });
+export function withoutGeneralRows(pre: BulkHashes, generalRowids: readonly number[]): BulkHashes | undefined {
+  const acc = new DigestAccumulator(pre.counts, pre.sums);
+  const hi = pre.lo + pre.buckets.length - 1;
+  for (const rowid of generalRowids) {
+    if (rowid < pre.lo || rowid > hi) continue;
+    const at = rowid - pre.lo;
+    if (pre.hex[at * 16] === NO_HASH) return undefined;
+    const h = BigInt('0x' + pre.hex.toString('latin1', at * 16, at * 16 + 16));
+    acc.counts[pre.buckets[at]!]! -= 1;
+    acc.sums[pre.buckets[at]!]! -= h;
+    pre.hex.fill(NO_HASH, at * 16, at * 16 + 16);
+    pre.rows--;
+  }
+  return pre;
+}
+
+/** At most this many hex slots (16 bytes each, 512 MiB in all) per bulk copy. */
+const MAX_HASH_SLOTS = 32 * 2 ** 20;
+
+/**
+ * The bulk INSERT … SELECT of one range with precomputed checksums: the rows hashed ahead (those
+ * with a hex slot filled) go in rowid order, the order the plain copy uses, each checksum cut from
+ * its slot. A row SQL selects without a checksum would write NULL and fail the NOT NULL constraint;
+ * every row hashed ahead must be written. Returns the rows written.
+ */
+function insertPrecomputed(db: Database.Database, b: BulkCopy, pre: BulkHashes, table: string, columns: string[], alias: string): number {
   const cols = columns.map((c) => `"${c}"`).join(', ');
-  const exprs = [...b.exprs, `'synced'`, 'syncdoc_row_checksum(rowid)'];
+  const slot = '(rowid - ?) * 16 + 1';
+  const none = quoteLiteral(String.fromCharCode(NO_HASH).repeat(16));
+  const exprs = [...b.exprs, `'synced'`, `nullif(CAST(substr(?, ${slot}, 16) AS TEXT), ${none})`];
+  const hi = pre.lo + pre.hex.length / 16 - 1;
+  const written = db
+    .prepare(
+      `INSERT INTO "${table}" (${cols}) SELECT ${exprs.join(', ')} FROM ${alias}.${quoteIdent(b.table)} ` +
+        `WHERE rowid BETWEEN ? AND ? AND substr(?, ${slot}, 1) <> x'${NO_HASH.toString(16)}' ORDER BY rowid`,
+    )
+    .run(pre.hex, pre.lo, pre.lo, hi, pre.hex, pre.lo).changes;
+  if (written !== pre.rows) throw new Error(`bulk copy of ${b.table}: ${written} row(s) written, ${pre.rows} hashed ahead`);
+  return written;
+}
+
+/**
+ * The bulk INSERT … SELECT hashing each row inline (all of the copy, or one rowid range of it): the
+ * checksum is computed from the values being inserted, and added to the digest; rows go in the
+ * source's rowid order, which equal inputs make equal. The function's arguments are
+ * [id, ...content], the row layout the encoder reads, so no array is built per row.
+ */
+function insertHashingInline(
+  db: Database.Database,
+  b: BulkCopy,
+  range: readonly [number, number] | null,
+  layout: CollectionLayout,
+  alias: string,
+  hasher: RecordHasher,
+  acc: DigestAccumulator,
+): number {
+  // bulk copies exist only for collections with their own table (never `records`)
+  const encodeRow = rowEncoderOf(layout)!;
+  const { hash, bucketOf } = hasher;
+  db.function('syncdoc_row_checksum', { varargs: true, deterministic: false }, (...args: unknown[]) => {
+    const h = hash(encodeRow(args));
+    acc.add(bucketOf(String(args[0])), h);
+    return hex64(h);
+  });
+  const cols = layout.columns.map((c) => `"${c}"`).join(', ');
+  const exprs = [...b.exprs, `'synced'`, `syncdoc_row_checksum(${[b.idExpr, ...b.contentExprs].join(', ')})`];
   const where = bulkWhere(b);
-  db.prepare(`INSERT INTO "${table}" (${cols}) SELECT ${exprs.join(', ')} FROM ${alias}.${quoteIdent(b.table)} WHERE ${where.sql} ORDER BY rowid`).run(...where.params);
-  if (i !== pre.rowids.length) throw new Error(`bulk copy of ${b.table}: ${pre.rowids.length - i} row(s) hashed ahead were not written`);
+  const within = range === null ? '' : ' AND rowid BETWEEN ? AND ?';
+  return db
+    .prepare(`INSERT INTO "${layout.table}" (${cols}) SELECT ${exprs.join(', ')} FROM ${alias}.${quoteIdent(b.table)} WHERE (${where.sql})${within} ORDER BY rowid`)
+    .run(...where.params, ...(range ?? [])).changes;
 }

@@ -1,10 +1,16 @@
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { createRecordHasher } from '../integrity/index.js';
+import { migrateScanContext } from './apply.js';
 import { COLLECTION_TABLES } from '../schema/index.js';
 import { FIXTURES, scratchDir } from '../test-support/cli.js';
+import { bulkShape, findGeneralRowids, findTableFacts, findTypeFailures, planBulkCopy } from './bulk.js';
+import { layoutOf } from './rows.js';
 import { migrateSnapshot } from './run.js';
 import { generateTripleLayerSnapshot } from './synthetic.js';
+import type { FieldMapping } from './types.js';
 
 /** Every table's rows (all columns), ordered by key, plus the queue and the log's counts/digests. */
 function dump(path: string): Record<string, unknown> {
@@ -74,4 +80,71 @@ describe('large snapshots', () => {
       db.close();
     }
   }, 600_000);
+});
+
+describe('findGeneralRowids', () => {
+  // the rows left to the general path, found from the split condition (type checks over ranges,
+  // excluded ids and server ids looked up by value), must be exactly the rows the whole condition
+  // rejects, whatever the table holds and whether or not the id column is the table's key
+  const cell = fc.oneof(
+    fc.constantFrom<unknown>(null, '', 'x', 'synced', 'pending', '[]', '["a"]', '[1', 3, 3.5, 1_700_000_000_000, 1_700_000_000_000.5, 17, Buffer.from('b')),
+    fc.string({ maxLength: 3 }),
+  );
+  const key = fc.oneof(fc.constantFrom<unknown>(null, '', 5, Buffer.from('k')), fc.constantFrom('a', 'b', 'c', 'd', 'e', 'f'));
+  // mostly values a bulk row may hold, so that rows pass the type checks and meet the exclusions
+  const good = (v: unknown, awkward: fc.Arbitrary<unknown> = cell) => fc.oneof({ weight: 6, arbitrary: fc.constant(v) }, { weight: 1, arbitrary: awkward });
+  const row = fc.record({
+    id: fc.oneof({ weight: 6, arbitrary: fc.constantFrom('a', 'b', 'c', 'd', 'e', 'f') }, { weight: 1, arbitrary: key }),
+    server_id: fc.oneof({ weight: 6, arbitrary: fc.constantFrom(null, 'd', 'e', 'f', 'g') }, { weight: 1, arbitrary: key }),
+    user_id: good('u'),
+    mood: good('calm'),
+    rating: good(3),
+    note: good('n'),
+    tags_json: good('["a"]'),
+    created_at: good(1_700_000_000_000),
+    updated_at: good(1_700_000_001_000),
+    sync_status: good('synced'),
+    version: good(1),
+  });
+  const mapping: FieldMapping = {
+    id: 'id',
+    serverId: 'server_id',
+    userId: 'user_id',
+    createdAt: 'created_at',
+    updatedAt: 'updated_at',
+    version: 'version',
+    status: { field: 'sync_status', synced: ['synced'] },
+    rename: { tags_json: 'tags' },
+  };
+  it('gives exactly the rows the whole bulk condition rejects', async () => {
+    const hasher = await createRecordHasher();
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(row, { maxLength: 40 }),
+        fc.boolean(),
+        fc.subarray(['a', 'b', 'c', 'zz']),
+        fc.subarray(['d', 'e', 'zz']),
+        async (rows, idIsKey, ids, serverIds) => {
+          const db = new Database(':memory:');
+          try {
+            const cols = ['id', 'server_id', 'user_id', 'mood', 'rating', 'note', 'tags_json', 'created_at', 'updated_at', 'sync_status', 'version'];
+            db.exec(`CREATE TABLE moods (${cols.map((c) => (c === 'id' && idIsKey ? 'id TEXT PRIMARY KEY' : c)).join(', ')})`);
+            const ins = db.prepare(`INSERT OR IGNORE INTO moods (rowid, ${cols.join(', ')}) VALUES (?, ${cols.map(() => '?').join(', ')})`);
+            rows.forEach((r, i) => ins.run(i * 2 - 7, ...cols.map((c) => (r as Record<string, unknown>)[c])));
+            const shape = bulkShape(db, { store: 's', localPath: ':memory:', table: 'moods', collection: 'moods', mapping }, layoutOf('moods'));
+            expect(shape).not.toBeNull();
+            const ctx = migrateScanContext(hasher, undefined);
+            const bulk = planBulkCopy(shape!, { ids: new Set(ids), serverIds: new Set(serverIds) }, await findTableFacts(db, shape!, ctx));
+            // the facts found in-process without a context are the same
+            expect(await findTableFacts(db, shape!, undefined)).toEqual(await findTableFacts(db, shape!, ctx));
+            const want = db.prepare(`SELECT rowid FROM moods WHERE coalesce((${bulk.condition}), 0) = 0 ORDER BY rowid`).pluck().all(...bulk.params);
+            expect(await findGeneralRowids(db, bulk, (await findTypeFailures(db, shape!, ctx))!, ctx)).toEqual(want);
+          } finally {
+            db.close();
+          }
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
 });

@@ -9,6 +9,7 @@
  */
 import { runScanTask } from '../integrity/scan-pool.js';
 import type { ScanContext } from '../integrity/source.js';
+import type { ScanTask } from '../integrity/table-scan.js';
 import { quoteIdent, quoteLiteral } from '../readers/sqlite.js';
 import type { SqliteDb } from '../readers/sqlite-open.js';
 import { snakeCase } from './normalise.js';
@@ -25,6 +26,11 @@ export interface BulkCopy {
   /** Rows copied in bulk: `coalesce((cond), 0) = 1`. */
   condition: string;
   params: string[];
+  /**
+   * The ids and server ids (JSON arrays, never empty) that send a row to the general path whatever
+   * it holds: with the shape's type checks, the same rows as `condition`.
+   */
+  exclusions: Array<{ column: string; values: string }>;
   /**
    * The general path's rowids (JSON array), once it has read them: the bulk copy is every other
    * row, so apply need not evaluate the condition a second time.
@@ -87,15 +93,38 @@ function columnRule(col: string, kind: ColumnKind | 'time' | 'id' | 'optional-te
 }
 
 /**
- * Works out the bulk copy of one legacy table, or null when its mapping is not column-only. The
- * caller reads the remaining rows (`generalWhere`) through the general path.
+ * What a bulk copy of one legacy table looks like before the exclusions are known: the per-row type
+ * checks and the expressions written. Everything here comes from the table's columns and mapping.
  */
-export function planBulkCopy(
+export interface BulkShape {
+  collection: string;
+  store: string;
+  localPath: string;
+  table: string;
+  /** The per-row type checks (and the legacy status), ANDed. */
+  typeCondition: string;
+  exprs: string[];
+  contentExprs: string[];
+  idExpr: string;
+  /** Quoted id column, and whether it alone is the table's primary key (so never repeated). */
+  idCol: string;
+  idIsKey: boolean;
+  /** Quoted server id column, or null when the mapping has none in this table. */
+  serverIdCol: string | null;
+  createdAtExpr: string;
+  updatedAtExpr: string;
+  timeFields: string[];
+}
+
+/**
+ * Works out the shape of one legacy table's bulk copy, or null when its mapping is not column-only
+ * (the general path then reads the whole table).
+ */
+export function bulkShape(
   db: SqliteDb,
   spec: { store: string; localPath: string; table: string; collection: string; mapping: FieldMapping },
   layout: CollectionLayout,
-  exclusion: BulkExclusion,
-): BulkCopy | null {
+): BulkShape | null {
   const m = spec.mapping;
   const cols = collectionColumns(spec.collection);
   if (cols === undefined || layout.generic) return null;
@@ -139,47 +168,99 @@ export function planBulkCopy(
   sync(m.deletedAt, 'null');
   const version = sync(m.version, 'integer');
   sync(m.vectorClock, 'null');
-  const status = quoteIdent(m.status.field);
-  conds.push(`${status} IN (${m.status.synced.map(quoteLiteral).join(', ')})`);
-  const t = quoteIdent(spec.table);
-  const idCol = quoteIdent(m.id);
-  // Ids and server ids held by more than one row are merged by the general path. They are found
-  // by one grouping query up front and joined to the exclusion lists: as a `NOT IN (SELECT … GROUP
-  // BY …)` inside the per-row condition they cost more than twice as much. Only text values can
-  // qualify anyway (the type conditions above), so only those are listed.
-  const duplicates = (col: string): string[] =>
-    (db.prepare(`SELECT ${col} AS v FROM ${t} WHERE typeof(${col}) = 'text' GROUP BY ${col} HAVING count(*) > 1`).raw().all() as string[][]).map((r) => r[0]!);
-  conds.push(`${idCol} NOT IN (SELECT value FROM json_each(?))`);
-  const ids = new Set(exclusion.ids);
-  if (!idIsKey) for (const d of duplicates(idCol)) ids.add(d);
-  const params = [JSON.stringify([...ids].sort())];
-  if (serverId !== 'NULL') {
-    const sid = quoteIdent(m.serverId!);
-    conds.push(`(${sid} IS NULL OR ${sid} NOT IN (SELECT value FROM json_each(?)))`);
-    const serverIds = new Set(exclusion.serverIds);
-    for (const d of duplicates(sid)) serverIds.add(d);
-    params.push(JSON.stringify([...serverIds].sort()));
-  }
-  const condition = conds.map((c) => `(${c})`).join(' AND ');
-  // totals over the whole table (a plain scan); the general path's share is subtracted by the caller
-  const counts = db
-    .prepare(`SELECT count(*) AS n, max(${createdAt}) AS c, max(${updatedAt}) AS u${timeFields.map((f, i) => `, count(${quoteIdent(f)}) AS t${i}`).join('')} FROM ${t}`)
-    .get() as Record<string, number | null>;
-  const newest = Math.max(counts['c'] ?? -Infinity, counts['u'] ?? -Infinity);
-  const timestampCounts: Record<string, number> = {};
-  timeFields.forEach((f, i) => (timestampCounts[f] = counts[`t${i}`] ?? 0));
+  conds.push(`${quoteIdent(m.status.field)} IN (${m.status.synced.map(quoteLiteral).join(', ')})`);
   const domain = cols.domain.map((d) => domainExpr.get(d.name) ?? 'NULL');
   return {
     collection: spec.collection,
     store: spec.store,
     localPath: spec.localPath,
     table: spec.table,
-    condition,
-    params,
-    generalRowids: null,
+    typeCondition: conds.map((c) => `(${c})`).join(' AND '),
     exprs: [id, serverId, userId, ...domain, createdAt, updatedAt, 'NULL', version, 'NULL'],
     contentExprs: [userId, ...domain, createdAt, updatedAt, 'NULL', version],
     idExpr: id,
+    idCol: quoteIdent(m.id),
+    idIsKey,
+    serverIdCol: serverId === 'NULL' ? null : quoteIdent(m.serverId!),
+    createdAtExpr: createdAt,
+    updatedAtExpr: updatedAt,
+    timeFields,
+  };
+}
+
+/**
+ * What one pass over a shape's table finds before the exclusions are known: the ids and server ids
+ * held by more than one row (only text ones can be copied in bulk; the general path merges them),
+ * and the table's totals (rows, newest times, non-null timestamps per time field).
+ */
+export interface BulkTableFacts {
+  dupIds: string[];
+  dupServerIds: string[];
+  totals: Record<string, number | null>;
+}
+
+/**
+ * Finds a shape's `BulkTableFacts`, each with one query (on a scan worker when `ctx` has a pool, so
+ * they run while the main thread reads the other sources). The repeated ids are found by grouping
+ * up front: as a `NOT IN (SELECT … GROUP BY …)` inside the per-row condition they cost more than
+ * twice as much.
+ */
+export async function findTableFacts(db: SqliteDb, shape: BulkShape, ctx: ScanContext | undefined): Promise<BulkTableFacts> {
+  const query = async (sql: string): Promise<unknown[][]> => {
+    if (ctx === undefined) return db.prepare(sql).raw(true).all() as unknown[][];
+    const task: ScanTask = { mode: 'query', dbPath: shape.localPath, sql, params: [] };
+    const r = await runScanTask(task, ctx, db).catch(() => runScanTask(task, { ...ctx, pool: undefined }, db));
+    return r.mode === 'query' ? r.rows : [];
+  };
+  const t = quoteIdent(shape.table);
+  const repeated = async (col: string | null): Promise<string[]> =>
+    col === null ? [] : (await query(`SELECT ${col} FROM ${t} WHERE typeof(${col}) = 'text' GROUP BY ${col} HAVING count(*) > 1`)).map((r) => r[0] as string);
+  const fields = shape.timeFields;
+  const [dupIds, dupServerIds, totals] = await Promise.all([
+    repeated(shape.idIsKey ? null : shape.idCol),
+    repeated(shape.serverIdCol),
+    // totals over the whole table (a plain scan); the general path's share is subtracted later
+    query(`SELECT count(*), max(${shape.createdAtExpr}), max(${shape.updatedAtExpr})${fields.map((f) => `, count(${quoteIdent(f)})`).join('')} FROM ${t}`),
+  ]);
+  const row = totals[0] as Array<number | null>;
+  const named: Record<string, number | null> = { n: row[0]!, c: row[1]!, u: row[2]! };
+  fields.forEach((f, i) => (named[`t${i}`] = row[3 + i]!));
+  return { dupIds, dupServerIds, totals: named };
+}
+
+/** The bulk copy of a shape's table, once the exclusions and the table's repeated ids are known. */
+export function planBulkCopy(shape: BulkShape, exclusion: BulkExclusion, facts: BulkTableFacts): BulkCopy {
+  const conds = [shape.typeCondition, `${shape.idCol} NOT IN (SELECT value FROM json_each(?))`];
+  const exclusions: BulkCopy['exclusions'] = [];
+  const ids = new Set(exclusion.ids);
+  for (const d of facts.dupIds) ids.add(d);
+  const params = [JSON.stringify([...ids].sort())];
+  if (ids.size > 0) exclusions.push({ column: shape.idCol, values: params[0]! });
+  if (shape.serverIdCol !== null) {
+    const sid = shape.serverIdCol;
+    conds.push(`(${sid} IS NULL OR ${sid} NOT IN (SELECT value FROM json_each(?)))`);
+    const serverIds = new Set(exclusion.serverIds);
+    for (const d of facts.dupServerIds) serverIds.add(d);
+    params.push(JSON.stringify([...serverIds].sort()));
+    if (serverIds.size > 0) exclusions.push({ column: sid, values: params[1]! });
+  }
+  const counts = facts.totals;
+  const timeFields = shape.timeFields;
+  const newest = Math.max(counts['c'] ?? -Infinity, counts['u'] ?? -Infinity);
+  const timestampCounts: Record<string, number> = {};
+  timeFields.forEach((f, i) => (timestampCounts[f] = counts[`t${i}`] ?? 0));
+  return {
+    collection: shape.collection,
+    store: shape.store,
+    localPath: shape.localPath,
+    table: shape.table,
+    condition: conds.map((c) => `(${c})`).join(' AND '),
+    params,
+    exclusions,
+    generalRowids: null,
+    exprs: shape.exprs,
+    contentExprs: shape.contentExprs,
+    idExpr: shape.idExpr,
     count: counts['n'] ?? 0,
     timestampCounts,
     newestMs: Number.isFinite(newest) ? newest : null,
@@ -210,23 +291,70 @@ export function generalWhere(bulk: BulkCopy): string {
 }
 
 /**
- * The rowids of the rows the general path must read (the condition is false or NULL), found by
- * evaluating the condition over rowid ranges, one per worker of `ctx.pool`, so the scan of a large
- * table uses every core; in-process on `db` without a pool, or if a worker cannot open the copy.
- * null when the rowids are not all safe integers (the caller then filters with `generalWhere`).
+ * The rowids of the rows failing a shape's type checks, ascending, found by evaluating them over
+ * rowid ranges, one per worker of `ctx.pool`, so the scan of a large table uses every core (and can
+ * start before the exclusions are known); in-process on `db` if a worker cannot open the copy. null
+ * when the rowids are not all safe integers (the caller then filters with `generalWhere`).
  */
-export async function findGeneralRowids(db: SqliteDb, bulk: BulkCopy, ctx: ScanContext): Promise<number[] | null> {
-  const t = quoteIdent(bulk.table);
-  const { lo, hi } = db.prepare(`SELECT min(rowid) AS lo, max(rowid) AS hi FROM ${t}`).get() as { lo: number | bigint | null; hi: number | bigint | null };
-  if (lo === null || hi === null) return [];
-  if (typeof lo !== 'number' || typeof hi !== 'number' || !Number.isSafeInteger(lo) || !Number.isSafeInteger(hi)) return null;
+export async function findTypeFailures(db: SqliteDb, shape: BulkShape, ctx: ScanContext): Promise<number[] | null> {
+  const span = rowidSpan(db, shape.table);
+  if (span === null) return null;
+  if (span === 'empty') return [];
+  const [lo, hi] = span;
   const parts = ctx.pool?.size ?? 1;
   const step = Math.ceil((hi - lo + 1) / parts);
   const ranges = Array.from({ length: parts }, (_, i) => [lo + i * step, Math.min(hi, lo + (i + 1) * step - 1)] as const).filter(([a, b]) => a <= b);
-  const task = (range: readonly [number, number]) =>
-    ({ mode: 'rowids', dbPath: bulk.localPath, table: bulk.table, where: generalWhere(bulk), params: bulk.params, range }) as const;
+  const where = `coalesce((${shape.typeCondition}), 0) = 0`;
+  return rowidsOf(db, shape.localPath, shape.table, ranges.map((range) => ({ where, params: [], range })), ctx);
+}
+
+/**
+ * The rowids of the rows the general path must read (the whole condition is false or NULL),
+ * ascending: those failing the type checks (`findTypeFailures`), and those holding an excluded id or
+ * server id, looked up by value (through the table's index on the id, where there is one: a `NOT
+ * IN` list checked on every row cost a third of the whole scan). A row passing the type checks has
+ * a text id and a text or NULL server id, so it fails the condition exactly when one is listed.
+ */
+export async function findGeneralRowids(db: SqliteDb, bulk: BulkCopy, typeFailures: number[], ctx: ScanContext): Promise<number[] | null> {
+  const span = rowidSpan(db, bulk.table);
+  if (span === null) return null;
+  if (span === 'empty') return [];
+  const tasks = bulk.exclusions.map((x) => ({ where: `${x.column} IN (SELECT value FROM json_each(?))`, params: [x.values], range: span }));
+  const found = new Set(typeFailures);
+  for (const id of await rowidsOf(db, bulk.localPath, bulk.table, tasks, ctx)) found.add(id);
+  return [...found].sort((a, b) => a - b);
+}
+
+/**
+ * The lowest and highest rowid of a table (NULL when empty). Two subqueries: SQLite answers a lone
+ * min() or max() of the rowid from the b-tree's edge, but both in one SELECT scan the whole table.
+ */
+export function minMaxRowid(db: SqliteDb, table: string): { lo: unknown; hi: unknown } {
+  const t = quoteIdent(table);
+  return db.prepare(`SELECT (SELECT min(rowid) FROM ${t}) AS lo, (SELECT max(rowid) FROM ${t}) AS hi`).get() as { lo: unknown; hi: unknown };
+}
+
+function rowidSpan(db: SqliteDb, table: string): readonly [number, number] | 'empty' | null {
+  const { lo, hi } = minMaxRowid(db, table);
+  if (lo === null || hi === null) return 'empty';
+  if (typeof lo !== 'number' || typeof hi !== 'number' || !Number.isSafeInteger(lo) || !Number.isSafeInteger(hi)) return null;
+  return [lo, hi];
+}
+
+async function rowidsOf(
+  db: SqliteDb,
+  dbPath: string,
+  table: string,
+  parts: Array<{ where: string; params: unknown[]; range: readonly [number, number] }>,
+  ctx: ScanContext,
+): Promise<number[]> {
   const inProcess = { ...ctx, pool: undefined };
-  const results = await Promise.all(ranges.map((r) => runScanTask(task(r), ctx, db).catch(() => runScanTask(task(r), inProcess, db))));
+  const results = await Promise.all(
+    parts.map((p) => {
+      const task = { mode: 'rowids', dbPath, table, ...p } as const;
+      return runScanTask(task, ctx, db).catch(() => runScanTask(task, inProcess, db));
+    }),
+  );
   const out: number[] = [];
   for (const r of results) if (r.mode === 'rowids') for (const id of r.rowids) out.push(id);
   return out;

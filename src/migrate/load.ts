@@ -16,8 +16,21 @@ import { NormaliseLog } from './normalise.js';
 import { fingerprintSnapshot } from './profiles/fingerprint.js';
 import { chooseProfile } from './profiles/index.js';
 import { findStore, readDeviceSource, readServerSources, StoreCache, type SourceSpec } from './profiles/sources.js';
-import { findGeneralRowids, generalWhere, planBulkCopy, settleBulkCounts, type BulkCopy, type BulkExclusion } from './bulk.js';
+import {
+  bulkShape,
+  findTableFacts,
+  findGeneralRowids,
+  findTypeFailures,
+  generalWhere,
+  planBulkCopy,
+  settleBulkCounts,
+  type BulkCopy,
+  type BulkTableFacts,
+  type BulkExclusion,
+  type BulkShape,
+} from './bulk.js';
 import type { ScanContext } from '../integrity/source.js';
+import { hashBulkRows, withoutGeneralRows, type AheadRange } from './apply.js';
 import { layoutOf } from './rows.js';
 import type { LegacyInput, SourceBatch, SourceFingerprint } from './types.js';
 
@@ -30,11 +43,15 @@ export interface LoadOptions {
   bulk?: boolean;
   /** Worker threads (and rules) for finding the rows the bulk copy leaves to the general path. */
   scan?: ScanContext;
+  /** Hash the bulk rows on the scan workers while the rest is read and planned (not for a dry run). */
+  hashAhead?: boolean;
 }
 
 export interface LoadedLegacy {
   input: LegacyInput;
   aliases: Record<string, string>;
+  /** Each bulk copy's checksums being computed ahead, range by range (`hashAhead`, when they can be). */
+  ahead: Map<BulkCopy, AheadRange[]>;
 }
 
 export async function loadLegacy(snapshot: Snapshot, opts: LoadOptions): Promise<LoadedLegacy> {
@@ -46,8 +63,35 @@ export async function loadLegacy(snapshot: Snapshot, opts: LoadOptions): Promise
     const log = new NormaliseLog();
     const batches: SourceBatch[] = [];
     const bulk: BulkCopy[] = [];
+    const ahead = new Map<BulkCopy, AheadRange[]>();
     const serverSpecs: Array<Extract<SourceSpec, { kind: 'convex' }>> = [];
     const serverPath = opts.server ?? snapshot.stores.find((s) => s.kind === 'convex-export')?.localPath;
+    // the bulk copies' scans (repeated ids, totals, rows failing the type checks) need only the SQLite
+    // tables, so they start first and run on the scan workers while the other sources are read
+    const early = new Map<
+      SourceSpec,
+      { shape: BulkShape; facts: Promise<BulkTableFacts>; failures: Promise<number[] | null> | null; hashes: AheadRange[] | undefined }
+    >();
+    const sqliteOnes = build.specs.filter((s): s is Extract<SourceSpec, { kind: 'sqlite' }> => s.kind === 'sqlite');
+    for (const spec of sqliteOnes) {
+      const single = sqliteOnes.filter((s) => s.collection === spec.collection).length === 1;
+      if (opts.bulk === false || !single || build.statusFromQueue.includes(spec.collection)) continue;
+      try {
+        const db = cache.db(spec.store);
+        const shape = bulkShape(db, { ...spec, localPath: findStore(snapshot, spec.store).localPath }, layoutOf(spec.collection));
+        if (shape === null) continue;
+        const facts = findTableFacts(db, shape, opts.scan);
+        const failures = opts.scan === undefined ? null : findTypeFailures(db, shape, opts.scan);
+        // every row is hashed, the general path's taken out once known (they are few)
+        const hashes = opts.scan === undefined || opts.hashAhead !== true ? undefined : hashBulkRows(shape, opts.scan);
+        // awaited below, or dropped unread for a collection the server export turns out to hold
+        facts.catch(() => undefined);
+        failures?.catch(() => undefined);
+        early.set(spec, { shape, facts, failures, hashes });
+      } catch {
+        // the general path meets the same problem in its turn, and reports it there
+      }
+    }
     const outbox = readOutbox(snapshot, { records: false });
     const ops: OutboxOp[] = [...outbox.ops];
     for (const e of build.extraOps) ops.push({ ...e, position: ops.length });
@@ -70,21 +114,17 @@ export async function loadLegacy(snapshot: Snapshot, opts: LoadOptions): Promise
       }
     }
     for (const spec of sqliteSpecs) {
-      const single = sqliteSpecs.filter((s) => s.collection === spec.collection).length === 1;
+      const e = early.get(spec);
       const plan =
-        opts.bulk !== false && single && !serverCollections.includes(spec.collection) && !build.statusFromQueue.includes(spec.collection)
-          ? planBulkCopy(
-              cache.db(spec.store),
-              { ...spec, localPath: findStore(snapshot, spec.store).localPath },
-              layoutOf(spec.collection),
-              exclusionFor(spec.collection, batches, ops, build.aliases),
-            )
+        e !== undefined && !serverCollections.includes(spec.collection)
+          ? planBulkCopy(e.shape, exclusionFor(spec.collection, batches, ops, build.aliases), await e.facts)
           : null;
       if (plan === null) {
         batches.push(readDeviceSource(spec, cache, log));
         continue;
       }
-      const general = opts.scan === undefined ? null : await findGeneralRowids(cache.db(spec.store), plan, opts.scan);
+      const failures = e?.failures ? await e.failures : null;
+      const general = failures === null || opts.scan === undefined ? null : await findGeneralRowids(cache.db(spec.store), plan, failures, opts.scan);
       const where =
         general === null
           ? { sql: generalWhere(plan), params: plan.params }
@@ -92,6 +132,14 @@ export async function loadLegacy(snapshot: Snapshot, opts: LoadOptions): Promise
       batches.push(readDeviceSource(spec, cache, log, where, (rows, rowids) => settleBulkCounts(plan, rows, rowids)));
       if (plan.count === 0) continue;
       bulk.push(plan);
+      const ranges = e?.hashes;
+      if (ranges !== undefined && plan.generalRowids !== null) {
+        const generalRowids = JSON.parse(plan.generalRowids) as number[];
+        ahead.set(
+          plan,
+          ranges.map((r) => ({ ...r, hashes: r.hashes.then((h) => (h === undefined ? undefined : withoutGeneralRows(h, generalRowids))) })),
+        );
+      }
       const source = `${spec.store}#${spec.table}`;
       for (const [field, n] of Object.entries(plan.timestampCounts)) if (n > 0) log.decide(spec.collection, source, field, 'ms detected (bulk copy)', n);
     }
@@ -109,6 +157,7 @@ export async function loadLegacy(snapshot: Snapshot, opts: LoadOptions): Promise
     findings.push(...cache.findings);
     return {
       aliases: build.aliases,
+      ahead,
       input: {
         profile: profile.name,
         profileReason: reason,

@@ -9,7 +9,7 @@ import { resolve } from 'node:path';
 import { ExitCode, SyncdocError, UsageError } from '../errors.js';
 import { createRecordHasher } from '../integrity/index.js';
 import { openSnapshot } from '../snapshot/open.js';
-import { applyPlan, checkOutputConcurrent, migrateScanContext, migrationPool, precomputeBulkHashes, type ApplyHooks } from './apply.js';
+import { applyPlan, checkOutputConcurrent, migrateScanContext, migrationPool, type ApplyHooks } from './apply.js';
 import { loadLegacy } from './load.js';
 import { planMigration } from './plan.js';
 import { publish, removeStaleTemps, tempPathFor } from './publish.js';
@@ -61,9 +61,9 @@ export async function migrateSnapshot(opts: MigrateOptions): Promise<MigrationRe
       ...(opts.server === undefined ? {} : { server: opts.server }),
       ...(opts.bulk === undefined ? {} : { bulk: opts.bulk }),
       scan: migrateScanContext(hasher, pool),
+      // the bulk rows' checksums are hashed on the workers while this thread reads and plans
+      hashAhead: !opts.dryRun,
     });
-    // the bulk rows' checksums are hashed on the workers while this thread plans
-    const ahead = opts.dryRun ? undefined : precomputeBulkHashes(loaded.input, migrateScanContext(hasher, pool));
     const plan = planMigration(loaded.input, { conflict: opts.conflict, ...(opts.nowMs === undefined ? {} : { nowMs: opts.nowMs }) }, hasher, {
       aliases: loaded.aliases,
     });
@@ -73,7 +73,7 @@ export async function migrateSnapshot(opts: MigrateOptions): Promise<MigrationRe
     const temp = tempPathFor(out, process.pid);
     try {
       opts.hooks?.onPhase?.('apply');
-      const digests = applyPlan(plan, temp, hasher, opts.hooks, await ahead);
+      const digests = await applyPlan(plan, temp, hasher, opts.hooks, loaded.ahead);
       opts.hooks?.onPhase?.('verify');
       const check = await checkOutputConcurrent(temp, hasher, digests, pool);
       if (!check.ok) {
