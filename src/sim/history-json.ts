@@ -119,6 +119,23 @@ function setMid(at: string, key: string, f: string): string {
   return r;
 }
 
+const sendMids = new Map<string, Map<string, Map<string, string>>>();
+
+/** `,"from":…,"to":…,"kind":…,"n":` for one (sender, receiver, kind). */
+function sendMid(from: string, to: string, kind: string): string {
+  let byTo = sendMids.get(from);
+  if (byTo === undefined) sendMids.set(from, (byTo = new Map()));
+  let byKind = byTo.get(to);
+  if (byKind === undefined) byTo.set(to, (byKind = new Map()));
+  let r = byKind.get(kind);
+  if (r === undefined) {
+    r = `,"from":${q(from)},"to":${q(to)},"kind":${q(kind)},"n":`;
+    byKind.set(kind, r);
+    cached++;
+  }
+  return r;
+}
+
 const fin = Number.isFinite;
 const str = (x: unknown): x is string => typeof x === 'string';
 
@@ -132,20 +149,22 @@ function eventJson(ev: HistoryEvent): string {
   const c = ev.constructor;
   if (c === SetEvent) {
     const s = ev as SetEvent;
-    if (fin(s.t) && str(s.at) && str(s.key) && str(s.f) && fin(s.from) && fin(s.to)) return '{"t":' + s.t + setMid(s.at, s.key, s.f) + s.from + ',"to":' + s.to + '}';
+    // the short tail in parentheses: V8 copies a concatenation under 13 characters into a flat
+    // string, so each event is a few rope nodes instead of one per piece (the hash flattens them)
+    if (fin(s.t) && str(s.at) && str(s.key) && str(s.f) && fin(s.from) && fin(s.to)) return '{"t":' + s.t + setMid(s.at, s.key, s.f) + (s.from + ',"to":' + s.to + '}');
   } else if (c === SendEvent || c === DroppedSendEvent) {
     const s = ev as SendEvent | DroppedSendEvent;
     if (fin(s.t) && fin(s.m) && str(s.from) && str(s.to) && str(s.kind) && fin(s.n)) {
-      const head = '{"t":' + s.t + ',"e":"send","m":' + s.m + ',"from":' + q(s.from) + ',"to":' + q(s.to) + ',"kind":' + q(s.kind) + ',"n":' + s.n;
+      const head = '{"t":' + s.t + (',"e":"send","m":' + s.m) + sendMid(s.from, s.to, s.kind) + s.n;
       if (s instanceof DroppedSendEvent) {
-        if (str(s.drop)) return head + ',"drop":' + q(s.drop) + '}';
+        if (str(s.drop)) return head + (',"drop":' + q(s.drop) + '}');
       } else if (Array.isArray(s.arrive) && allFinite(s.arrive)) {
-        return head + ',"arrive":[' + s.arrive.join(',') + ']}';
+        return head + (',"arrive":[' + s.arrive.join(',') + ']}');
       }
     }
   } else if (c === WriteEvent) {
     const s = ev as WriteEvent;
-    if (fin(s.t) && fin(s.w)) return '{"t":' + s.t + ',"e":"write","w":' + s.w + '}';
+    if (fin(s.t) && fin(s.w)) return '{"t":' + s.t + (',"e":"write","w":' + s.w + '}');
   }
   return JSON.stringify(ev);
 }
@@ -155,6 +174,7 @@ export function eventsJson(events: readonly HistoryEvent[]): string {
   if (cached > CACHE_LIMIT) {
     quoted.clear();
     setMids.clear();
+    sendMids.clear();
     cached = 0;
   }
   let out = '';
