@@ -60,14 +60,22 @@ function replay(h: History): Replay {
     }
   }
   const baseOf = new Map<string, string>();
+  // a change to a record is a run of `set` events for one (replica, key): look the record up once
+  let lastAt: string | undefined;
+  let lastKey: string | undefined;
+  let rec: Map<string, number> | undefined;
   for (const ev of h.events) {
     if (ev.e === 'dup') baseOf.set(ev.key, ev.of);
     if (ev.e !== 'set') continue;
-    const store = state.get(ev.at)!;
-    let rec = store.get(ev.key);
-    if (rec === undefined) {
-      rec = new Map();
-      store.set(ev.key, rec);
+    if (rec === undefined || ev.at !== lastAt || ev.key !== lastKey) {
+      const store = state.get(ev.at)!;
+      rec = store.get(ev.key);
+      if (rec === undefined) {
+        rec = new Map();
+        store.set(ev.key, rec);
+      }
+      lastAt = ev.at;
+      lastKey = ev.key;
     }
     if (ev.to < 0) rec.delete(ev.f);
     else rec.set(ev.f, ev.to);
@@ -127,7 +135,18 @@ function writesByField(h: History): Map<string, Map<string, number[]>> {
 
 /** The writes to a field not superseded by another write to it that happens after them. */
 function maximal(h: History, ws: readonly number[]): number[] {
-  return ws.filter((w) => !ws.some((w2) => happensAfter(h.writes, w2, w)));
+  const out: number[] = [];
+  for (const w of ws) {
+    let superseded = false;
+    for (const w2 of ws) {
+      if (happensAfter(h.writes, w2, w)) {
+        superseded = true;
+        break;
+      }
+    }
+    if (!superseded) out.push(w);
+  }
+  return out;
 }
 
 function describeWrite(h: History, w: number | undefined): string {
@@ -229,11 +248,17 @@ function checkNoDuplicate(h: History, r: Replay): CheckerResult {
 function checkNoResurrection(h: History, r: Replay, by: Map<string, Map<string, number[]>>): CheckerResult {
   if (!h.end.quiesced) return { verdict: 'unknown', violations: [] };
   const violations: Violation[] = [];
+  // the same for every replica holding the record: computed once per record
+  const deletesOf = new Map<string, number[]>();
   for (const [replica, store] of r.state) {
     for (const key of [...store.keys()].sort()) {
       const base = r.baseOf.get(key) ?? key;
-      const exWrites = by.get(base)?.get(EXISTS) ?? [];
-      const deletes = maximal(h, exWrites).filter((w) => h.writes[w]!.kind === 'delete');
+      let deletes = deletesOf.get(base);
+      if (deletes === undefined) {
+        const exWrites = by.get(base)?.get(EXISTS) ?? [];
+        deletes = maximal(h, exWrites).filter((w) => h.writes[w]!.kind === 'delete');
+        deletesOf.set(base, deletes);
+      }
       if (deletes.length === 0) continue;
       const ex = store.get(key)!.get(EXISTS);
       if (ex === undefined || valueOf(h.writes, ex, EXISTS) !== true) continue;

@@ -10,6 +10,7 @@
  */
 import type { AlgorithmVariant } from './algorithms/index.js';
 import { EventQueue } from './event-queue.js';
+import { DroppedSendEvent, SendEvent, SetEvent, WriteEvent } from './history-json.js';
 import type { DropReason, History, HistoryEvent, MessageKind, WriteRecord } from './history.js';
 import { EXISTS, type ApplyStatus, type OutboxEntry, type Rec, type ReplicaCtx, type SentOp, type WriteInput } from './model.js';
 import { Rng } from './prng.js';
@@ -164,14 +165,14 @@ export function simulate(scenario: Scenario, variant: AlgorithmVariant, seed: bi
       for (const f of Object.keys(nc)) {
         const from = pc[f]?.w ?? -1;
         const to = nc[f]!.w;
-        if (from !== to) push({ t: now, e: 'set', at: at.id, key, f, from, to });
+        if (from !== to) push(new SetEvent(now, at.id, key, f, from, to));
       }
       for (const f of Object.keys(pc)) {
-        if (!(f in nc)) push({ t: now, e: 'set', at: at.id, key, f, from: pc[f]!.w, to: -1 });
+        if (!(f in nc)) push(new SetEvent(now, at.id, key, f, pc[f]!.w, -1));
       }
     }
     const fromEx = prev?.ex.w ?? -1;
-    if (fromEx !== next.ex.w) push({ t: now, e: 'set', at: at.id, key, f: EXISTS, from: fromEx, to: next.ex.w });
+    if (fromEx !== next.ex.w) push(new SetEvent(now, at.id, key, EXISTS, fromEx, next.ex.w));
   };
   const learn = (node: Node, w: number): void => {
     const clock = writes[w]!.clock;
@@ -185,7 +186,7 @@ export function simulate(scenario: Scenario, variant: AlgorithmVariant, seed: bi
       id, t: now, origin: node.id, originKind: node.kind === 'web' ? 'web' : 'device', kind: op.op, key,
       fields: op.fields, writer: node.writer, rank: node.knowledge[node.writer]!, clock: node.knowledge.slice(),
     });
-    push({ t: now, e: 'write', w: id });
+    push(new WriteEvent(now, id));
     return { id, origin: node.id, kind: op.op, key, fields: op.fields };
   };
 
@@ -254,11 +255,11 @@ export function simulate(scenario: Scenario, variant: AlgorithmVariant, seed: bi
       else if (netRng.chance(scenario.network.duplicateRatio)) copies = 2;
     }
     if (drop !== undefined) {
-      push({ t: now, e: 'send', m: id, from: from.id, to: to.id, kind, n, drop });
+      push(new DroppedSendEvent(now, id, from.id, to.id, kind, n, drop));
       return;
     }
     const arrive: number[] = [];
-    push({ t: now, e: 'send', m: id, from: from.id, to: to.id, kind, n, arrive });
+    push(new SendEvent(now, id, from.id, to.id, kind, n, arrive));
     const link = from.idx * nodes.length + to.idx;
     const msg: Message = { k: 2, id, from: from.idx, to: to.idx, kind, req, data, cursor };
     for (let c = 0; c < copies; c++) {

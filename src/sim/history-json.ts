@@ -1,0 +1,191 @@
+/**
+ * The canonical JSON of a history's events, as the history hash feeds it to sha256: the events in
+ * chunks of 512, each chunk `JSON.stringify`d. V8's generic stringify was a third of a sweep's CPU
+ * time on these small string-heavy objects, so the three kinds that make up nearly every history
+ * (`set`, `send`, `write`) are built by the simulator as instances of the classes below, whose
+ * fields are declared in the order the object literals had, and serialised here by string
+ * concatenation from cached quoted strings (`set`'s replica, key and field as one cached piece).
+ * The text is the same: a value of an unexpected type (a number that is not finite, a string that
+ * is not one) and every other event goes through `JSON.stringify`. Properties added to an instance
+ * after the simulator built it would be missed: histories are values, nothing edits them.
+ */
+import type { DropReason, HistoryEvent, MessageKind } from './history.js';
+
+export class SetEvent {
+  readonly t: number;
+  readonly e: 'set';
+  readonly at: string;
+  readonly key: string;
+  readonly f: string;
+  readonly from: number;
+  readonly to: number;
+  constructor(t: number, at: string, key: string, f: string, from: number, to: number) {
+    this.t = t;
+    this.e = 'set';
+    this.at = at;
+    this.key = key;
+    this.f = f;
+    this.from = from;
+    this.to = to;
+  }
+}
+
+/** A message that was sent: `arrive` holds when each copy reaches the receiver. */
+export class SendEvent {
+  readonly t: number;
+  readonly e: 'send';
+  readonly m: number;
+  readonly from: string;
+  readonly to: string;
+  readonly kind: MessageKind;
+  readonly n: number;
+  readonly arrive: number[];
+  constructor(t: number, m: number, from: string, to: string, kind: MessageKind, n: number, arrive: number[]) {
+    this.t = t;
+    this.e = 'send';
+    this.m = m;
+    this.from = from;
+    this.to = to;
+    this.kind = kind;
+    this.n = n;
+    this.arrive = arrive;
+  }
+}
+
+export class DroppedSendEvent {
+  readonly t: number;
+  readonly e: 'send';
+  readonly m: number;
+  readonly from: string;
+  readonly to: string;
+  readonly kind: MessageKind;
+  readonly n: number;
+  readonly drop: DropReason;
+  constructor(t: number, m: number, from: string, to: string, kind: MessageKind, n: number, drop: DropReason) {
+    this.t = t;
+    this.e = 'send';
+    this.m = m;
+    this.from = from;
+    this.to = to;
+    this.kind = kind;
+    this.n = n;
+    this.drop = drop;
+  }
+}
+
+export class WriteEvent {
+  readonly t: number;
+  readonly e: 'write';
+  readonly w: number;
+  constructor(t: number, w: number) {
+    this.t = t;
+    this.e = 'write';
+    this.w = w;
+  }
+}
+
+/** Events per `JSON.stringify` chunk in the hash's format: each chunk is its own `[…]`. */
+export const EVENT_CHUNK = 512;
+
+// Caches of quoted strings, kept across calls (a sweep repeats the same replicas, keys and fields);
+// cleared when large so a long sweep of ever-new keys cannot grow them without bound.
+const CACHE_LIMIT = 50_000;
+let cached = 0;
+const quoted = new Map<string, string>();
+const setMids = new Map<string, Map<string, Map<string, string>>>();
+
+function q(s: string): string {
+  let r = quoted.get(s);
+  if (r === undefined) {
+    r = JSON.stringify(s);
+    quoted.set(s, r);
+    cached++;
+  }
+  return r;
+}
+
+/** `,"e":"set","at":…,"key":…,"f":…,"from":` for one (replica, key, field). */
+function setMid(at: string, key: string, f: string): string {
+  let byKey = setMids.get(at);
+  if (byKey === undefined) setMids.set(at, (byKey = new Map()));
+  let byField = byKey.get(key);
+  if (byField === undefined) byKey.set(key, (byField = new Map()));
+  let r = byField.get(f);
+  if (r === undefined) {
+    r = `,"e":"set","at":${q(at)},"key":${q(key)},"f":${q(f)},"from":`;
+    byField.set(f, r);
+    cached++;
+  }
+  return r;
+}
+
+const sendMids = new Map<string, Map<string, Map<string, string>>>();
+
+/** `,"from":…,"to":…,"kind":…,"n":` for one (sender, receiver, kind). */
+function sendMid(from: string, to: string, kind: string): string {
+  let byTo = sendMids.get(from);
+  if (byTo === undefined) sendMids.set(from, (byTo = new Map()));
+  let byKind = byTo.get(to);
+  if (byKind === undefined) byTo.set(to, (byKind = new Map()));
+  let r = byKind.get(kind);
+  if (r === undefined) {
+    r = `,"from":${q(from)},"to":${q(to)},"kind":${q(kind)},"n":`;
+    byKind.set(kind, r);
+    cached++;
+  }
+  return r;
+}
+
+const fin = Number.isFinite;
+const str = (x: unknown): x is string => typeof x === 'string';
+
+function allFinite(a: readonly number[]): boolean {
+  for (let i = 0; i < a.length; i++) if (!fin(a[i])) return false; // a hole reads undefined
+  return true;
+}
+
+/** One event's JSON; `'' + x` is JSON's text for any finite number (both use Number::toString). */
+function eventJson(ev: HistoryEvent): string {
+  const c = ev.constructor;
+  if (c === SetEvent) {
+    const s = ev as SetEvent;
+    // the short tail in parentheses: V8 copies a concatenation under 13 characters into a flat
+    // string, so each event is a few rope nodes instead of one per piece (the hash flattens them)
+    if (fin(s.t) && str(s.at) && str(s.key) && str(s.f) && fin(s.from) && fin(s.to)) return '{"t":' + s.t + setMid(s.at, s.key, s.f) + (s.from + ',"to":' + s.to + '}');
+  } else if (c === SendEvent || c === DroppedSendEvent) {
+    const s = ev as SendEvent | DroppedSendEvent;
+    if (fin(s.t) && fin(s.m) && str(s.from) && str(s.to) && str(s.kind) && fin(s.n)) {
+      const head = '{"t":' + s.t + (',"e":"send","m":' + s.m) + sendMid(s.from, s.to, s.kind) + s.n;
+      if (s instanceof DroppedSendEvent) {
+        if (str(s.drop)) return head + (',"drop":' + q(s.drop) + '}');
+      } else if (Array.isArray(s.arrive) && allFinite(s.arrive)) {
+        return head + (',"arrive":[' + s.arrive.join(',') + ']}');
+      }
+    }
+  } else if (c === WriteEvent) {
+    const s = ev as WriteEvent;
+    if (fin(s.t) && fin(s.w)) return '{"t":' + s.t + (',"e":"write","w":' + s.w + '}');
+  }
+  return JSON.stringify(ev);
+}
+
+/** The text of `events` chunked by EVENT_CHUNK, each chunk as `JSON.stringify` writes it, concatenated. */
+export function eventsJson(events: readonly HistoryEvent[]): string {
+  if (cached > CACHE_LIMIT) {
+    quoted.clear();
+    setMids.clear();
+    sendMids.clear();
+    cached = 0;
+  }
+  let out = '';
+  for (let i = 0; i < events.length; i += EVENT_CHUNK) {
+    const end = Math.min(events.length, i + EVENT_CHUNK);
+    out += '[';
+    for (let j = i; j < end; j++) {
+      if (j > i) out += ',';
+      out += eventJson(events[j]!);
+    }
+    out += ']';
+  }
+  return out;
+}
