@@ -179,8 +179,9 @@ export class MmkvEntryTable implements JsonArraySource {
       else w.writeValue(String(x), depth + 1);
     }
     w.writeBytes(t.rawHex);
-    if (ve > this.hexEnd) {
-      // Hex of the next stretch of the file in one native call; entries slice it (no copy).
+    if (ve > this.hexEnd || vs < this.hexStart) {
+      // Hex of the next stretch of the file in one native call; entries slice it (no copy). A
+      // table written again starts from its first entry: the window restarts.
       this.hexStart = vs;
       this.hexEnd = Math.max(ve, Math.min(this.c.valueEnd[this.c.count - 1] as number, vs + HEX_WINDOW));
       this.hex = buf.toString('hex', this.hexStart, this.hexEnd);

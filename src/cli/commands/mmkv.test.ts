@@ -1,6 +1,9 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { crc32 } from 'node:zlib';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { encodeVarint32 } from '../../readers/mmkv-bytes.js';
+import { readMmkvInstance } from '../../readers/mmkv.js';
 import { copyFixture, FIXTURES, hashTree, runCli, scratchDir } from '../../test-support/cli.js';
 
 interface JsonInstance {
@@ -112,5 +115,43 @@ describe('syncdoc mmkv', { timeout: 60_000 }, () => {
     expect(res.stdout).not.toContain(Buffer.from('Feeling grateful').toString('hex'));
     const doc = JSON.parse(res.stdout) as JsonInstance;
     expect(doc.entries.find((e) => e.key === 'theme')?.value).toBe('dark');
+  });
+
+  it('a large store (24k items, > 2 MiB): file and folder give the decoder entries, byte-exact JSON', async () => {
+    const parts: Buffer[] = [Buffer.from([0, 0, 0, 0, 0xd9, 0x87, 0xd5, 0x35])];
+    const item = (key: string, payload: Buffer): void => {
+      const k = Buffer.from(key);
+      parts.push(encodeVarint32(k.length), k, encodeVarint32(payload.length), payload);
+    };
+    for (let i = 0; i < 24_000; i++) {
+      const text = Buffer.from(JSON.stringify({ id: `rec_${i}`, note: `note "${i}" \\ é`.repeat(1 + (i % 9)) }));
+      if (i % 4 === 3) item(`k.${i}`, Buffer.from([i % 2]));
+      else item(`k.${i}`, Buffer.concat([encodeVarint32(text.length), text]));
+      if (i % 1000 === 0) item(`k.${i}`, Buffer.alloc(0));
+    }
+    const data = Buffer.concat(parts);
+    const crc = Buffer.alloc(4096);
+    crc.writeUInt32LE(crc32(data.subarray(4)), 0);
+    crc.writeUInt32LE(4, 4);
+    crc.writeUInt32LE(data.length - 4, 28);
+    const folder = join(scratchDir(), 'store');
+    mkdirSync(folder);
+    writeFileSync(join(folder, 'big'), data);
+    writeFileSync(join(folder, 'big.crc'), crc);
+    expect(data.length).toBeGreaterThan(2 << 20);
+    const entries = JSON.parse(JSON.stringify(readMmkvInstance(data, crc).entries)) as unknown;
+
+    const file = await runCli(['mmkv', join(folder, 'big'), '--json', '--history'], { timeoutMs: 120_000 });
+    expect(file.code).toBe(0);
+    const doc = JSON.parse(file.stdout) as JsonInstance;
+    expect(file.stdout).toBe(JSON.stringify(doc, null, 2) + '\n');
+    expect(doc.entries).toEqual(entries);
+    expect(doc.history).toHaveLength(24_024);
+
+    const dirRes = await runCli(['mmkv', folder, '--json'], { timeoutMs: 120_000 });
+    expect(dirRes.code).toBe(0);
+    const dirDoc = JSON.parse(dirRes.stdout) as { instances: JsonInstance[] };
+    expect(dirRes.stdout).toBe(JSON.stringify(dirDoc, null, 2) + '\n');
+    expect(dirDoc.instances[0]?.entries).toEqual(entries);
   });
 });
