@@ -12,11 +12,11 @@ import Database from 'better-sqlite3';
 import { availableParallelism } from 'node:os';
 import { DigestAccumulator, hex64, resolveRules, SYNC_ONLY_FIELDS, type CollectionDigest, type RecordHasher } from '../integrity/index.js';
 import { ScanPool, runScanTask, workerScript } from '../integrity/scan-pool.js';
-import { NO_HASH } from '../integrity/table-scan.js';
+import { NO_HASH, rowidSpan, splitSpan } from '../integrity/table-scan.js';
 import type { ScanContext } from '../integrity/source.js';
 import { unifiedTableSpec } from '../integrity/unified.js';
 import { applyUnifiedSchema } from '../schema/index.js';
-import { bulkWhere, minMaxRowid, type BulkCopy } from './bulk.js';
+import { bulkWhere, type BulkCopy } from './bulk.js';
 import { CollectionDigester, contentSelect, encoderOf, layoutOf, rowEncoderOf, rowValues, type CollectionLayout } from './rows.js';
 import type { MigrationPlan } from './types.js';
 import { quoteIdent, quoteLiteral } from '../readers/sqlite.js';
@@ -279,16 +279,13 @@ export async function checkOutputConcurrent(path: string, hasher: RecordHasher, 
     const mismatched: string[] = [];
     for (const collection of Object.keys(expected).sort()) {
       const spec = unifiedTableSpec(collection);
-      const span = spec === undefined ? null : (minMaxRowid(db, spec.table) as { lo: number | null; hi: number | null });
+      const span = spec === undefined ? null : rowidSpan(db, spec.table);
       let digest: string;
-      if (spec === undefined || span === null || span.lo === null || span.hi === null || span.hi - span.lo + 1 < PARALLEL_MIN_ROWS || pool === undefined) {
+      if (spec === undefined || span === null || span === 'empty' || span[1] - span[0] + 1 < PARALLEL_MIN_ROWS || pool === undefined) {
         digest = checkOutputOn(db, hasher, { [collection]: expected[collection]! }).digests[collection]!;
       } else {
-        const workers = pool.size;
         const ctx = migrateScanContext(hasher, pool);
-        const step = Math.ceil((span.hi - span.lo + 1) / workers);
-        const ranges = Array.from({ length: workers }, (_, i) => [span.lo! + i * step, Math.min(span.hi!, span.lo! + (i + 1) * step - 1)] as const);
-        const results = await Promise.all(ranges.map((range) => runScanTask({ mode: 'digest', dbPath: path, spec, range }, ctx, db)));
+        const results = await Promise.all(splitSpan(span, pool.size).map((range) => runScanTask({ mode: 'digest', dbPath: path, spec, range }, ctx, db)));
         const acc = new DigestAccumulator();
         for (const r of results) if (r.mode === 'digest') acc.merge(r);
         digest = JSON.stringify(acc.toDigest());
@@ -365,9 +362,9 @@ export function hashBulkRows(
   let lo: number, hi: number;
   try {
     db = new Database(b.localPath, { readonly: true, fileMustExist: true });
-    const span = minMaxRowid(db, b.table);
-    if (typeof span.lo !== 'number' || typeof span.hi !== 'number' || !Number.isSafeInteger(span.lo) || !Number.isSafeInteger(span.hi)) return undefined;
-    [lo, hi] = [span.lo, span.hi];
+    const span = rowidSpan(db, b.table);
+    if (span === null || span === 'empty') return undefined;
+    [lo, hi] = span;
     // one 16-byte slot per rowid: rowids with large gaps would make the slots outweigh the rows
     const rows = db.prepare(`SELECT count(*) FROM ${quoteIdent(b.table)}`).pluck().get() as number;
     if (hi - lo + 1 > Math.max(4 * rows, 65_536) || hi - lo + 1 > MAX_HASH_SLOTS) return undefined;

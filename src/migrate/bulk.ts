@@ -9,7 +9,7 @@
  */
 import { runScanTask } from '../integrity/scan-pool.js';
 import type { ScanContext } from '../integrity/source.js';
-import type { ScanTask } from '../integrity/table-scan.js';
+import { rowidSpan, splitSpan, type ScanResult, type ScanTask } from '../integrity/table-scan.js';
 import { quoteIdent, quoteLiteral } from '../readers/sqlite.js';
 import type { SqliteDb } from '../readers/sqlite-open.js';
 import { snakeCase } from './normalise.js';
@@ -196,7 +196,11 @@ export function bulkShape(
 export interface BulkTableFacts {
   dupIds: string[];
   dupServerIds: string[];
-  totals: Record<string, number | null>;
+  /** Rows in the table, and the newest created and updated time (NULL when there is none). */
+  rows: number;
+  newestMs: number | null;
+  /** Non-null values per field of `BulkShape.timeFields`, in that order. */
+  timestampCounts: number[];
 }
 
 /**
@@ -208,8 +212,7 @@ export interface BulkTableFacts {
 export async function findTableFacts(db: SqliteDb, shape: BulkShape, ctx: ScanContext | undefined): Promise<BulkTableFacts> {
   const query = async (sql: string): Promise<unknown[][]> => {
     if (ctx === undefined) return db.prepare(sql).raw(true).all() as unknown[][];
-    const task: ScanTask = { mode: 'query', dbPath: shape.localPath, sql, params: [] };
-    const r = await runScanTask(task, ctx, db).catch(() => runScanTask(task, { ...ctx, pool: undefined }, db));
+    const r = await runHereIfWorkerFails({ mode: 'query', dbPath: shape.localPath, sql, params: [] }, ctx, db);
     return r.mode === 'query' ? r.rows : [];
   };
   const t = quoteIdent(shape.table);
@@ -222,10 +225,9 @@ export async function findTableFacts(db: SqliteDb, shape: BulkShape, ctx: ScanCo
     // totals over the whole table (a plain scan); the general path's share is subtracted later
     query(`SELECT count(*), max(${shape.createdAtExpr}), max(${shape.updatedAtExpr})${fields.map((f) => `, count(${quoteIdent(f)})`).join('')} FROM ${t}`),
   ]);
-  const row = totals[0] as Array<number | null>;
-  const named: Record<string, number | null> = { n: row[0]!, c: row[1]!, u: row[2]! };
-  fields.forEach((f, i) => (named[`t${i}`] = row[3 + i]!));
-  return { dupIds, dupServerIds, totals: named };
+  const [rows, created, updated, ...timestampCounts] = totals[0] as [number, number | null, number | null, ...number[]];
+  const newest = Math.max(created ?? -Infinity, updated ?? -Infinity);
+  return { dupIds, dupServerIds, rows, newestMs: Number.isFinite(newest) ? newest : null, timestampCounts };
 }
 
 /** The bulk copy of a shape's table, once the exclusions and the table's repeated ids are known. */
@@ -244,11 +246,8 @@ export function planBulkCopy(shape: BulkShape, exclusion: BulkExclusion, facts: 
     params.push(JSON.stringify([...serverIds].sort()));
     if (serverIds.size > 0) exclusions.push({ column: sid, values: params[1]! });
   }
-  const counts = facts.totals;
-  const timeFields = shape.timeFields;
-  const newest = Math.max(counts['c'] ?? -Infinity, counts['u'] ?? -Infinity);
   const timestampCounts: Record<string, number> = {};
-  timeFields.forEach((f, i) => (timestampCounts[f] = counts[`t${i}`] ?? 0));
+  shape.timeFields.forEach((f, i) => (timestampCounts[f] = facts.timestampCounts[i] ?? 0));
   return {
     collection: shape.collection,
     store: shape.store,
@@ -261,9 +260,9 @@ export function planBulkCopy(shape: BulkShape, exclusion: BulkExclusion, facts: 
     exprs: shape.exprs,
     contentExprs: shape.contentExprs,
     idExpr: shape.idExpr,
-    count: counts['n'] ?? 0,
+    count: facts.rows,
     timestampCounts,
-    newestMs: Number.isFinite(newest) ? newest : null,
+    newestMs: facts.newestMs,
   };
 }
 
@@ -300,10 +299,7 @@ export async function findTypeFailures(db: SqliteDb, shape: BulkShape, ctx: Scan
   const span = rowidSpan(db, shape.table);
   if (span === null) return null;
   if (span === 'empty') return [];
-  const [lo, hi] = span;
-  const parts = ctx.pool?.size ?? 1;
-  const step = Math.ceil((hi - lo + 1) / parts);
-  const ranges = Array.from({ length: parts }, (_, i) => [lo + i * step, Math.min(hi, lo + (i + 1) * step - 1)] as const).filter(([a, b]) => a <= b);
+  const ranges = splitSpan(span, ctx.pool?.size ?? 1);
   const where = `coalesce((${shape.typeCondition}), 0) = 0`;
   return rowidsOf(db, shape.localPath, shape.table, ranges.map((range) => ({ where, params: [], range })), ctx);
 }
@@ -325,22 +321,6 @@ export async function findGeneralRowids(db: SqliteDb, bulk: BulkCopy, typeFailur
   return [...found].sort((a, b) => a - b);
 }
 
-/**
- * The lowest and highest rowid of a table (NULL when empty). Two subqueries: SQLite answers a lone
- * min() or max() of the rowid from the b-tree's edge, but both in one SELECT scan the whole table.
- */
-export function minMaxRowid(db: SqliteDb, table: string): { lo: unknown; hi: unknown } {
-  const t = quoteIdent(table);
-  return db.prepare(`SELECT (SELECT min(rowid) FROM ${t}) AS lo, (SELECT max(rowid) FROM ${t}) AS hi`).get() as { lo: unknown; hi: unknown };
-}
-
-function rowidSpan(db: SqliteDb, table: string): readonly [number, number] | 'empty' | null {
-  const { lo, hi } = minMaxRowid(db, table);
-  if (lo === null || hi === null) return 'empty';
-  if (typeof lo !== 'number' || typeof hi !== 'number' || !Number.isSafeInteger(lo) || !Number.isSafeInteger(hi)) return null;
-  return [lo, hi];
-}
-
 async function rowidsOf(
   db: SqliteDb,
   dbPath: string,
@@ -348,14 +328,13 @@ async function rowidsOf(
   parts: Array<{ where: string; params: unknown[]; range: readonly [number, number] }>,
   ctx: ScanContext,
 ): Promise<number[]> {
-  const inProcess = { ...ctx, pool: undefined };
-  const results = await Promise.all(
-    parts.map((p) => {
-      const task = { mode: 'rowids', dbPath, table, ...p } as const;
-      return runScanTask(task, ctx, db).catch(() => runScanTask(task, inProcess, db));
-    }),
-  );
+  const results = await Promise.all(parts.map((p) => runHereIfWorkerFails({ mode: 'rowids', dbPath, table, ...p }, ctx, db)));
   const out: number[] = [];
   for (const r of results) if (r.mode === 'rowids') for (const id of r.rowids) out.push(id);
   return out;
+}
+
+/** A scan task on the pool, run again in-process on `db` if it fails there (a worker that cannot open the copy). */
+function runHereIfWorkerFails(task: ScanTask, ctx: ScanContext, db: SqliteDb): Promise<ScanResult> {
+  return runScanTask(task, ctx, db).catch(() => runScanTask(task, { ...ctx, pool: undefined }, db));
 }

@@ -3,7 +3,6 @@
 // JSON-state byte scan vs decodeJsonString, and lazy entries vs the API's plain array.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { crc32 } from 'node:zlib';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../errors.js';
@@ -14,22 +13,10 @@ import { parseItems } from './mmkv-items.js';
 import { indexKeys } from './mmkv-keys.js';
 import { decodeJsonString, JsonStateScan } from './values-collections.js';
 import { encodeVarint32 } from './mmkv-bytes.js';
+import { plainMmkvStore as store } from '../test-support/mmkv-store.js';
 
 const DIR = join(FIXTURES, 'mmkv');
 const reference = (v: unknown): string => JSON.stringify(v, (_k, x: unknown) => (typeof x === 'bigint' ? x.toString() : x), 2) + '\n';
-
-/** A plain instance (v2.4 style) of these items, with a .crc that vouches for them. */
-function store(items: Array<[Uint8Array, Uint8Array]>, expiring = false): { data: Buffer; crc: Buffer } {
-  const parts: Buffer[] = [Buffer.from([0, 0, 0, 0, 0xd9, 0x87, 0xd5, 0x35])];
-  for (const [k, v] of items) parts.push(encodeVarint32(k.length), Buffer.from(k), encodeVarint32(v.length), Buffer.from(v));
-  const data = Buffer.concat(parts);
-  const crc = Buffer.alloc(112);
-  crc.writeUInt32LE(crc32(data.subarray(4)), 0);
-  crc.writeUInt32LE(4, 4);
-  crc.writeUInt32LE(data.length - 4, 28);
-  if (expiring) crc[104] = 1;
-  return { data, crc };
-}
 
 const str = (s: string | Uint8Array): Buffer => {
   const b = typeof s === 'string' ? Buffer.from(s, 'utf8') : Buffer.from(s);

@@ -30,8 +30,8 @@ export class SetEvent {
   }
 }
 
-/** A message that was sent: `arrive` holds when each copy reaches the receiver. */
-export class SendEvent {
+/** The fields of a `send` event either outcome has, declared in the order the object literals had. */
+abstract class SendHead {
   readonly t: number;
   readonly e: 'send';
   readonly m: number;
@@ -39,8 +39,7 @@ export class SendEvent {
   readonly to: string;
   readonly kind: MessageKind;
   readonly n: number;
-  readonly arrive: number[];
-  constructor(t: number, m: number, from: string, to: string, kind: MessageKind, n: number, arrive: number[]) {
+  constructor(t: number, m: number, from: string, to: string, kind: MessageKind, n: number) {
     this.t = t;
     this.e = 'send';
     this.m = m;
@@ -48,27 +47,23 @@ export class SendEvent {
     this.to = to;
     this.kind = kind;
     this.n = n;
+  }
+}
+
+/** A message that was sent: `arrive` holds when each copy reaches the receiver. */
+export class SendEvent extends SendHead {
+  readonly arrive: number[];
+  constructor(t: number, m: number, from: string, to: string, kind: MessageKind, n: number, arrive: number[]) {
+    super(t, m, from, to, kind, n);
     this.arrive = arrive;
   }
 }
 
-export class DroppedSendEvent {
-  readonly t: number;
-  readonly e: 'send';
-  readonly m: number;
-  readonly from: string;
-  readonly to: string;
-  readonly kind: MessageKind;
-  readonly n: number;
+/** A message that was not sent, and why. */
+export class DroppedSendEvent extends SendHead {
   readonly drop: DropReason;
   constructor(t: number, m: number, from: string, to: string, kind: MessageKind, n: number, drop: DropReason) {
-    this.t = t;
-    this.e = 'send';
-    this.m = m;
-    this.from = from;
-    this.to = to;
-    this.kind = kind;
-    this.n = n;
+    super(t, m, from, to, kind, n);
     this.drop = drop;
   }
 }
@@ -92,7 +87,7 @@ export const EVENT_CHUNK = 512;
 const CACHE_LIMIT = 50_000;
 let cached = 0;
 const quoted = new Map<string, string>();
-const setMids = new Map<string, Map<string, Map<string, string>>>();
+const setMids: Mids = new Map();
 
 function q(s: string): string {
   let r = quoted.get(s);
@@ -104,37 +99,29 @@ function q(s: string): string {
   return r;
 }
 
-/** `,"e":"set","at":…,"key":…,"f":…,"from":` for one (replica, key, field). */
-function setMid(at: string, key: string, f: string): string {
-  let byKey = setMids.get(at);
-  if (byKey === undefined) setMids.set(at, (byKey = new Map()));
-  let byField = byKey.get(key);
-  if (byField === undefined) byKey.set(key, (byField = new Map()));
-  let r = byField.get(f);
+type Mids = Map<string, Map<string, Map<string, string>>>;
+
+/** The cached piece for (a, b, c) in `mids`, made by `make` the first time (nested maps: no key string built per lookup). */
+function mid(mids: Mids, a: string, b: string, c: string, make: () => string): string {
+  let byB = mids.get(a);
+  if (byB === undefined) mids.set(a, (byB = new Map()));
+  let byC = byB.get(b);
+  if (byC === undefined) byB.set(b, (byC = new Map()));
+  let r = byC.get(c);
   if (r === undefined) {
-    r = `,"e":"set","at":${q(at)},"key":${q(key)},"f":${q(f)},"from":`;
-    byField.set(f, r);
+    byC.set(c, (r = make()));
     cached++;
   }
   return r;
 }
 
-const sendMids = new Map<string, Map<string, Map<string, string>>>();
+const sendMids: Mids = new Map();
+
+/** `,"e":"set","at":…,"key":…,"f":…,"from":` for one (replica, key, field). */
+const setMid = (at: string, key: string, f: string): string => mid(setMids, at, key, f, () => `,"e":"set","at":${q(at)},"key":${q(key)},"f":${q(f)},"from":`);
 
 /** `,"from":…,"to":…,"kind":…,"n":` for one (sender, receiver, kind). */
-function sendMid(from: string, to: string, kind: string): string {
-  let byTo = sendMids.get(from);
-  if (byTo === undefined) sendMids.set(from, (byTo = new Map()));
-  let byKind = byTo.get(to);
-  if (byKind === undefined) byTo.set(to, (byKind = new Map()));
-  let r = byKind.get(kind);
-  if (r === undefined) {
-    r = `,"from":${q(from)},"to":${q(to)},"kind":${q(kind)},"n":`;
-    byKind.set(kind, r);
-    cached++;
-  }
-  return r;
-}
+const sendMid = (from: string, to: string, kind: string): string => mid(sendMids, from, to, kind, () => `,"from":${q(from)},"to":${q(to)},"kind":${q(kind)},"n":`);
 
 const fin = Number.isFinite;
 const str = (x: unknown): x is string => typeof x === 'string';
@@ -169,23 +156,24 @@ function eventJson(ev: HistoryEvent): string {
   return JSON.stringify(ev);
 }
 
-/** The text of `events` chunked by EVENT_CHUNK, each chunk as `JSON.stringify` writes it, concatenated. */
-export function eventsJson(events: readonly HistoryEvent[]): string {
+/**
+ * The text of `events` chunk by chunk (EVENT_CHUNK events each), each chunk as `JSON.stringify`
+ * writes it: one string per chunk, so a huge history never becomes one giant string.
+ */
+export function* eventChunks(events: readonly HistoryEvent[]): Generator<string> {
   if (cached > CACHE_LIMIT) {
     quoted.clear();
     setMids.clear();
     sendMids.clear();
     cached = 0;
   }
-  let out = '';
   for (let i = 0; i < events.length; i += EVENT_CHUNK) {
     const end = Math.min(events.length, i + EVENT_CHUNK);
-    out += '[';
+    let out = '[';
     for (let j = i; j < end; j++) {
       if (j > i) out += ',';
       out += eventJson(events[j]!);
     }
-    out += ']';
+    yield out + ']';
   }
-  return out;
 }

@@ -5,7 +5,7 @@
  * lookup; `set` events record every cell a replica changed, with the provenance before and after.
  */
 import { createHash } from 'node:crypto';
-import { eventsJson } from './history-json.js';
+import { eventChunks } from './history-json.js';
 import type { OpKind } from './scenario.js';
 
 export type Replica = string;
@@ -90,7 +90,7 @@ export function historyHash(h: History): string {
   // chunked so huge histories never build one giant string
   for (let i = 0; i < h.writes.length; i += 512) hash.update(JSON.stringify(h.writes.slice(i, i + 512)));
   // the same text as JSON.stringify of each 512-event chunk, built faster (history-json.ts)
-  hash.update(eventsJson(h.events));
+  for (const chunk of eventChunks(h.events)) hash.update(chunk);
   hash.update(JSON.stringify([h.end, h.conflicts]));
   return hash.digest('hex');
 }

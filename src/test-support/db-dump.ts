@@ -6,6 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import Database from 'better-sqlite3';
+import { quoteIdent } from '../readers/sqlite.js';
 
 export function contentHash(path: string, skip: readonly string[] = []): string {
   const db = new Database(path, { readonly: true, fileMustExist: true });
@@ -16,8 +17,8 @@ export function contentHash(path: string, skip: readonly string[] = []): string 
       hash.update(`${t.name}\n${t.sql ?? ''}\n`);
       if (t.sql === null || !/^CREATE TABLE/i.test(t.sql)) continue;
       const cols = (db.prepare('SELECT name FROM pragma_table_info(?)').pluck().all(t.name) as string[]).filter((c) => !skip.includes(`${t.name}.${c}`));
-      const select = cols.map((c) => `typeof("${c}"), quote("${c}")`).join(', ');
-      for (const row of db.prepare(`SELECT rowid, ${select} FROM "${t.name}" ORDER BY rowid`).raw(true).iterate() as IterableIterator<unknown[]>) {
+      const select = cols.map((c) => `typeof(${quoteIdent(c)}), quote(${quoteIdent(c)})`).join(', ');
+      for (const row of db.prepare(`SELECT rowid, ${select} FROM ${quoteIdent(t.name)} ORDER BY rowid`).raw(true).iterate() as IterableIterator<unknown[]>) {
         hash.update(JSON.stringify(row.map((v) => (typeof v === 'bigint' ? v.toString() : v))) + '\n');
       }
     }

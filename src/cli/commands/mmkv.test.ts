@@ -1,10 +1,10 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { crc32 } from 'node:zlib';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { encodeVarint32 } from '../../readers/mmkv-bytes.js';
 import { readMmkvInstance } from '../../readers/mmkv.js';
 import { copyFixture, FIXTURES, hashTree, runCli, scratchDir } from '../../test-support/cli.js';
+import { plainMmkvStore } from '../../test-support/mmkv-store.js';
 
 interface JsonInstance {
   verdict: string;
@@ -118,22 +118,15 @@ describe('syncdoc mmkv', { timeout: 60_000 }, () => {
   });
 
   it('a large store (24k items, > 2 MiB): file and folder give the decoder entries, byte-exact JSON', async () => {
-    const parts: Buffer[] = [Buffer.from([0, 0, 0, 0, 0xd9, 0x87, 0xd5, 0x35])];
-    const item = (key: string, payload: Buffer): void => {
-      const k = Buffer.from(key);
-      parts.push(encodeVarint32(k.length), k, encodeVarint32(payload.length), payload);
-    };
+    const items: Array<[Buffer, Buffer]> = [];
+    const item = (key: string, payload: Buffer): void => void items.push([Buffer.from(key), payload]);
     for (let i = 0; i < 24_000; i++) {
       const text = Buffer.from(JSON.stringify({ id: `rec_${i}`, note: `note "${i}" \\ é`.repeat(1 + (i % 9)) }));
       if (i % 4 === 3) item(`k.${i}`, Buffer.from([i % 2]));
       else item(`k.${i}`, Buffer.concat([encodeVarint32(text.length), text]));
       if (i % 1000 === 0) item(`k.${i}`, Buffer.alloc(0));
     }
-    const data = Buffer.concat(parts);
-    const crc = Buffer.alloc(4096);
-    crc.writeUInt32LE(crc32(data.subarray(4)), 0);
-    crc.writeUInt32LE(4, 4);
-    crc.writeUInt32LE(data.length - 4, 28);
+    const { data, crc } = plainMmkvStore(items);
     const folder = join(scratchDir(), 'store');
     mkdirSync(folder);
     writeFileSync(join(folder, 'big'), data);

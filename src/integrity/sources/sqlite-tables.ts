@@ -13,7 +13,7 @@ import { DigestAccumulator } from '../digest.js';
 import { rowToRecord } from '../row-encoder.js';
 import { runScanTask } from '../scan-pool.js';
 import { streamingSource, type PendingOp, type RecordSource, type ScanContext, type SourceInfo } from '../source.js';
-import { selectSql, type ScanRange, type ScanResult, type ScanTask, type TableSpec } from '../table-scan.js';
+import { rowidSpan, selectSql, splitSpan, type ScanRange, type ScanResult, type ScanTask, type TableSpec } from '../table-scan.js';
 
 /** Below this many rowids a table is scanned as one task (a worker's start-up costs more). */
 const SPLIT_MIN_ROWS = 50_000;
@@ -50,14 +50,9 @@ export function sqliteTableSource(opts: SqliteSourceOptions): RecordSource {
   function ranges(spec: TableSpec, ctx: ScanContext): ScanRange[] {
     const parts = ctx.pool?.size ?? 1;
     if (!spec.hasRowid || parts < 2) return [null];
-    // two queries: SQLite answers a lone min() or max() of the rowid from the b-tree's edge, but
-    // min() and max() in one SELECT scan the whole table (0.6 s at 1M rows)
-    const edge = (fn: 'min' | 'max'): number | null => db.prepare(`SELECT ${fn}(rowid) FROM ${quoteIdent(spec.table)}`).pluck().get() as number | null;
-    const lo = edge('min');
-    const hi = edge('max');
-    if (lo === null || hi === null || hi - lo + 1 < (opts.splitMinRows ?? SPLIT_MIN_ROWS)) return [null];
-    const step = Math.ceil((hi - lo + 1) / parts);
-    return Array.from({ length: parts }, (_, i) => [lo + i * step, Math.min(hi, lo + (i + 1) * step - 1)] as const);
+    const span = rowidSpan(db, spec.table);
+    if (span === null || span === 'empty' || span[1] - span[0] + 1 < (opts.splitMinRows ?? SPLIT_MIN_ROWS)) return [null];
+    return splitSpan(span, parts);
   }
 
   /** A table that cannot be read (damaged page, locked, odd schema) is bad input, not a bug. */
