@@ -55,6 +55,8 @@ interface Timing {
   wallS: number;
   /** CPU seconds (user + system) of this process, worker threads included, or of the child. */
   cpuS: number;
+  /** Peak RSS in MiB of a whole child process (from /usr/bin/time), when known. */
+  rssMiB?: number;
 }
 
 async function measure(fn: () => void | Promise<void>): Promise<Timing> {
@@ -82,10 +84,10 @@ function line(label: string, t: Timing, rows: number, base?: Timing): void {
  * /usr/bin/time, wall time stands in for both. Null when the process fails.
  */
 function timedRun(cmd: string, args: string[]): Timing | null {
-  const timed = spawnSync('/usr/bin/time', ['-f', '%e %U %S', cmd, ...args], { encoding: 'utf8', stdio: ['ignore', 'ignore', 'pipe'] });
+  const timed = spawnSync('/usr/bin/time', ['-f', '%e %U %S %M', cmd, ...args], { encoding: 'utf8', stdio: ['ignore', 'ignore', 'pipe'] });
   if (timed.status === 0) {
-    const [e, u, sy] = timed.stderr.trim().split('\n').pop()!.split(' ').map(Number);
-    return { wallS: e!, cpuS: u! + sy! };
+    const [e, u, sy, kb] = timed.stderr.trim().split('\n').pop()!.split(' ').map(Number);
+    return { wallS: e!, cpuS: u! + sy!, rssMiB: kb! / 1024 };
   }
   const t = process.hrtime.bigint();
   if (spawnSync(cmd, args, { stdio: 'ignore' }).status !== 0) return null;
@@ -195,6 +197,8 @@ export async function run(): Promise<void> {
   line(`syncdoc verify a b, whole CLI process (median of ${cliRuns.length})`, median(cliRuns), 2 * ROWS, shaBoth);
   const spread = (runs: Timing[]): string => runs.map((t) => `${t.wallS.toFixed(2)}/${t.cpuS.toFixed(2)}`).join('  ');
   if (shaBoth) process.stdout.write(`  each round, wall/cpu s: sqlite3 ${spread(shaRuns)}; syncdoc ${spread(cliRuns)}\n`);
+  const rss = cliRuns.flatMap((t) => (t.rssMiB === undefined ? [] : [t.rssMiB]));
+  if (rss.length > 0) process.stdout.write(`peak RSS of the whole CLI process (worker threads included), max of ${rss.length} runs: ${Math.max(...rss).toFixed(0)} MiB\n`);
   process.stdout.write(`load average now ${loadavg()[0]!.toFixed(1)}\n`);
   process.stdout.write(`peak RSS of this process (scans and verify; the database was generated in a child): ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB\n`);
 }
