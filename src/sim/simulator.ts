@@ -665,14 +665,20 @@ export function simulate(scenario: Scenario, variant: AlgorithmVariant, seed: bi
     deadLetters[d.id] = d.dead;
   }
   const replicaKinds: History['replicaKinds'] = {};
-  for (const n of nodes) replicaKinds[n.id] = n.kind;
+  const replicas: string[] = [];
+  const writers: string[] = ['initial'];
+  for (const n of nodes) {
+    replicaKinds[n.id] = n.kind;
+    replicas.push(n.id);
+    if (n.idx > 0) writers.push(n.id);
+  }
   return {
     scenario: scenario.name,
     algorithm: variant.name,
     seed: seed.toString(),
-    replicas: nodes.map((n) => n.id),
+    replicas,
     replicaKinds,
-    writers: ['initial', ...scenario.devices.map((d) => d.id)],
+    writers,
     writes,
     events,
     end: { t: now, quiesced: quiet, healAt, outboxes, deadLetters },
