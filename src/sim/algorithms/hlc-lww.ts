@@ -55,26 +55,52 @@ function tick(ctx: ReplicaCtx): Stamp {
   return [mem.l, mem.c, ctx.id];
 }
 
-/** Per field, the cell with the greater stamp; `into` wins ties (equal stamps are the same write). */
-function mergeRec(into: Rec<Meta>, from: { cells: Readonly<Record<string, Cell>>; ex: Cell; st: Readonly<Record<string, Stamp>> }): Rec<Meta> | undefined {
+/**
+ * Per field, the cell with the greater stamp; `into` wins ties (equal stamps are the same write).
+ * With `mem`, the clock observes every stamp of `from` in the same pass (a pull reads them all).
+ */
+export function mergeRec(into: Rec<Meta>, fromCells: Readonly<Record<string, Cell>>, fromEx: Cell, fromSt: Readonly<Record<string, Stamp>>, mem?: Mem): Rec<Meta> | undefined {
+  const intoSt = into.m.st;
   let cells: Record<string, Cell> | undefined;
   let st: Record<string, Stamp> | undefined;
   let ex = into.ex;
-  for (const k of Object.keys(from.st)) {
-    const s = from.st[k]!;
-    if (!greater(s, into.m.st[k] ?? ZERO)) continue;
-    st ??= { ...into.m.st };
+  for (const k of Object.keys(fromSt)) {
+    const s = fromSt[k]!;
+    if (mem !== undefined) observe(mem, s);
+    if (!greater(s, intoSt[k] ?? ZERO)) continue;
+    st ??= { ...intoSt };
     st[k] = s;
-    if (k === EXISTS) ex = from.ex;
+    if (k === EXISTS) ex = fromEx;
     else {
       cells ??= { ...into.cells };
-      const cell = from.cells[k];
+      const cell = fromCells[k];
       if (cell === undefined) delete cells[k];
       else cells[k] = cell;
     }
   }
   if (st === undefined) return undefined;
   return { cells: cells ?? into.cells, ex, m: { st } };
+}
+
+/**
+ * What `mergeRec` gives when every stamp of `p` wins, as a local write's do: its stamp is past every
+ * stamp of the record it writes (the clock observed them first). The same record, without comparing.
+ */
+function overwrite(prev: Rec<Meta> | undefined, p: Payload): Rec<Meta> {
+  const st: Record<string, Stamp> = prev === undefined ? {} : { ...prev.m.st };
+  let cells: Record<string, Cell> | undefined;
+  let ex = prev === undefined ? p.ex : prev.ex;
+  for (const k of Object.keys(p.st)) {
+    st[k] = p.st[k]!;
+    if (k === EXISTS) ex = p.ex;
+    else {
+      cells ??= prev === undefined ? {} : { ...prev.cells };
+      const cell = p.cells[k];
+      if (cell === undefined) delete cells[k];
+      else cells[k] = cell;
+    }
+  }
+  return { cells: cells ?? (prev === undefined ? {} : prev.cells), ex, m: { st } };
 }
 
 export const hlcLww: Algorithm = {
@@ -96,23 +122,23 @@ export const hlcLww: Algorithm = {
       p.cells[k] = { v: write.fields[k], w: write.id };
       p.st[k] = s;
     }
-    const base: Rec<Meta> = (prev as Rec<Meta> | undefined) ?? { cells: {}, ex: p.ex, m: { st: {} } };
-    return { rec: mergeRec(base, p) ?? base, p };
+    return { rec: overwrite(prev as Rec<Meta> | undefined, p), p };
   },
   prepareOp: (_ctx, _local, op) => op.p,
   serverApply(_server, prev, op) {
     const p = op.p as Payload;
     if (prev === undefined) return { rec: { cells: p.cells, ex: p.ex, m: { st: p.st } }, status: 'applied' };
-    const rec = mergeRec(prev as Rec<Meta>, p);
+    const rec = mergeRec(prev as Rec<Meta>, p.cells, p.ex, p.st);
     return rec === undefined ? { rec: prev, status: 'ignored' } : { rec, status: 'applied' };
   },
   pullApply(ctx, local, remote) {
-    observeRecord(ctx.mem as Mem, remote);
     const r = remote as Rec<Meta>;
-    if (local === undefined) return remote;
     // records are immutable and shared: the same object has the same stamps, nothing can win
-    if (local === remote) return undefined;
-    return mergeRec(local as Rec<Meta>, { cells: r.cells, ex: r.ex, st: r.m.st });
+    if (local === undefined || local === remote) {
+      observeRecord(ctx.mem as Mem, remote);
+      return local === undefined ? remote : undefined;
+    }
+    return mergeRec(local as Rec<Meta>, r.cells, r.ex, r.m.st, ctx.mem as Mem);
   },
   onRestart(ctx, store) {
     const mem: Mem = { l: 0, c: 0 };
