@@ -206,11 +206,22 @@ export function simulate(scenario: Scenario, variant: AlgorithmVariant, seed: bi
     return { id, origin: node.id, kind: op.op, key, fields: op.fields };
   };
 
+  // One key string per record for the run: ops name the same few records over and over, and a
+  // shared string is hashed once for every Map it is looked up in (a fresh concatenation each time)
+  const keys = new Map<string, Map<string, string>>();
+  const keyOf = (collection: string, id: string): string => {
+    let byId = keys.get(collection);
+    if (byId === undefined) keys.set(collection, (byId = new Map()));
+    let key = byId.get(id);
+    if (key === undefined) byId.set(id, (key = `${collection}/${id}`));
+    return key;
+  };
+
   // ---- initial state: synced everywhere at time 0
   let initialRank = 0;
   for (const col of scenario.collections) {
     for (const r of scenario.initial[col] ?? []) {
-      const key = `${col}/${r.id}`;
+      const key = keyOf(col, r.id);
       const id = writes.length;
       initialRank++;
       const clock = new Array<number>(writerCount).fill(0);
@@ -274,21 +285,25 @@ export function simulate(scenario: Scenario, variant: AlgorithmVariant, seed: bi
       push(new DroppedSendEvent(now, id, from.id, to.id, kind, n, drop));
       return;
     }
-    const arrive: number[] = [];
-    push(new SendEvent(now, id, from.id, to.id, kind, n, arrive));
     const link = from.idx * nodes.length + to.idx;
     const msg: Message = { k: 2, id, from: from.idx, to: to.idx, kind, req, data, cursor };
-    for (let c = 0; c < copies; c++) {
-      let at = now + netRng.between(scenario.network.latencyMs.min, scenario.network.latencyMs.max);
-      // without reordering each link is FIFO: a message never overtakes an earlier one
-      if (!(faultsOn && scenario.network.reorder)) {
-        if (lastDelivery[link]! > at) at = lastDelivery[link]!;
-        lastDelivery[link] = at;
-      }
-      if (kind === 'push' || kind === 'web') writesInFlight++;
-      arrive.push(at);
-      queue.push(at, msg);
+    // the arrival times as an array of their exact length (the history keeps it: a pushed-to `[]`
+    // would keep a 17-slot backing store per send)
+    const first = arrival(link);
+    const arrive = copies === 1 ? [first] : [first, arrival(link)];
+    push(new SendEvent(now, id, from.id, to.id, kind, n, arrive));
+    if (kind === 'push' || kind === 'web') writesInFlight += copies;
+    for (let c = 0; c < copies; c++) queue.push(arrive[c]!, msg);
+  };
+  /** When a copy sent now on `link` arrives (one latency draw). */
+  const arrival = (link: number): number => {
+    let at = now + netRng.between(scenario.network.latencyMs.min, scenario.network.latencyMs.max);
+    // without reordering each link is FIFO: a message never overtakes an earlier one
+    if (!(faultsOn && scenario.network.reorder)) {
+      if (lastDelivery[link]! > at) at = lastDelivery[link]!;
+      lastDelivery[link] = at;
     }
+    return at;
   };
   const timeoutMs = 4 * scenario.network.latencyMs.max + 100;
   const backoff = (node: Node, attempt: number): number =>
@@ -348,7 +363,7 @@ export function simulate(scenario: Scenario, variant: AlgorithmVariant, seed: bi
   const webExecute = (web: Node, req: WebRequest): string => {
     if (variant.idempotent && ledger.has(req.idempotencyKey)) return 'duplicate';
     const op = req.op;
-    const key = `${op.collection}/${op.id}`;
+    const key = keyOf(op.collection, op.id);
     const current = server.store.get(key);
     if (op.op !== 'create' && (current === undefined || current.ex.v !== true)) {
       push({ t: now, e: 'skip', at: web.id, key, op: op.op, why: 'the server does not hold this record' });
@@ -388,7 +403,7 @@ export function simulate(scenario: Scenario, variant: AlgorithmVariant, seed: bi
     return out;
   };
   const userOp = (node: Node, op: OpSpec): void => {
-    const key = `${op.collection}/${op.id}`;
+    const key = keyOf(op.collection, op.id);
     if (!node.up) {
       push({ t: now, e: 'skip', at: node.id, key, op: op.op, why: 'the device is down (crashed)' });
       return;
