@@ -74,7 +74,7 @@ interface Inflight {
   kind: 'push' | 'pull' | 'web';
   ops: OutboxEntry[];
   attempts: number;
-  web?: WebRequest;
+  web: WebRequest | undefined;
 }
 
 interface WebRequest {
@@ -105,6 +105,13 @@ interface Node {
   spare: Inflight;
   /** The node's sync tick for its current epoch: immutable, so scheduled again and again. */
   tick: Timer;
+}
+
+/** A server commit: the record a key was given (`live` until the key is committed again). */
+interface Commit {
+  readonly key: string;
+  readonly rec: Rec;
+  live: boolean;
 }
 
 interface PushResult {
@@ -152,7 +159,7 @@ export function simulate(scenario: Scenario, variant: AlgorithmVariant, seed: bi
       knowledge: new Array<number>(writerCount).fill(0),
       writer: idx, up: true, epoch: 0, busy: false, inflight: null,
       rng: new Rng(seed, `backoff:${id}`), opCount: 0, webQueue: [], dead: 0,
-      spare: { req: 0, kind: 'pull', ops: NO_OPS, attempts: 0 },
+      spare: { req: 0, kind: 'pull', ops: NO_OPS, attempts: 0, web: undefined },
       tick: new Timer(1, idx, 0, 0),
     };
     return node;
@@ -162,9 +169,11 @@ export function simulate(scenario: Scenario, variant: AlgorithmVariant, seed: bi
   const nodeIndex = new Map(nodes.map((n) => [n.id, n.idx]));
   const devices = nodes.filter((n) => n.kind === 'device');
   const webs = nodes.filter((n) => n.kind === 'web');
-  // server commit log: the key changed at each sequence number (the pull cursor indexes it)
-  const log: string[] = [];
-  const seqOf = new Map<string, number>();
+  // Server commit log, one entry per commit (the pull cursor indexes it). An entry stops being live
+  // when its key is committed again, so a pull sends each changed key once, at its latest state:
+  // the live entry itself ({ key, rec }), with no lookups or copies per entry.
+  const log: Commit[] = [];
+  const lastCommit = new Map<string, Commit>();
   const ledger = new Map<string, PushResult>();
   const webWrite = new Map<string, number>();
   const dupCount = new Map<string, number>();
@@ -313,8 +322,11 @@ export function simulate(scenario: Scenario, variant: AlgorithmVariant, seed: bi
   const commit = (key: string, prev: Rec | undefined, rec: Rec): void => {
     diff(server, key, prev, rec);
     server.store.set(key, rec);
-    log.push(key);
-    seqOf.set(key, log.length);
+    const entry: Commit = { key, rec, live: true };
+    const before = lastCommit.get(key);
+    if (before !== undefined) before.live = false;
+    lastCommit.set(key, entry);
+    log.push(entry);
   };
   const serverApply = (op: SentOp): PushResult => {
     if (variant.idempotent) {
@@ -347,11 +359,11 @@ export function simulate(scenario: Scenario, variant: AlgorithmVariant, seed: bi
       send(server, from, 'push-ack', msg.req, results, 0, results.length);
     } else if (msg.kind === 'pull') {
       let changes = NO_CHANGES;
-      for (let s = msg.cursor + 1; s <= log.length; s++) {
-        const key = log[s - 1]!;
-        if (seqOf.get(key) !== s) continue;
+      for (let s = msg.cursor; s < log.length; s++) {
+        const entry = log[s]!;
+        if (!entry.live) continue;
         if (changes === NO_CHANGES) changes = [];
-        changes.push({ key, rec: server.store.get(key)! });
+        changes.push(entry);
       }
       send(server, from, 'pull-resp', msg.req, changes, log.length, changes.length);
     } else if (msg.kind === 'web') {
@@ -429,7 +441,12 @@ export function simulate(scenario: Scenario, variant: AlgorithmVariant, seed: bi
     const head = node.webQueue[0];
     if (head === undefined) return;
     node.busy = true;
-    node.inflight = { req: ++reqSeq, kind: 'web', ops: [], attempts: 0, web: head };
+    // the one in-flight record, reused (a web client also has one request out at a time)
+    const inf = (node.inflight = node.spare);
+    inf.req = ++reqSeq;
+    inf.kind = 'web';
+    inf.attempts = 0;
+    inf.web = head;
     transmit(node);
   };
 
