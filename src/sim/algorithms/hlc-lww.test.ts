@@ -3,13 +3,13 @@ import { describe, expect, it } from 'vitest';
 import type { Rec, ReplicaCtx, WriteInput } from '../model.js';
 import { hlcLww, mergeRec } from './hlc-lww.js';
 
-type Meta = { st: Record<string, readonly [number, number, string]> };
+type Merge = Parameters<typeof mergeRec>;
 
 describe('hlc-lww', () => {
   // localWrite builds its record without comparing stamps (every stamp of a local write wins);
   // the general merge must give the very same record, key order included
   it('a local write gives what the stamp-comparing merge gives', () => {
-    const field = fc.constantFrom('title', 'body', 'status', '1', 'x');
+    const field = fc.constantFrom('title', 'body', 'status', '1', 'x', '$exists');
     const write = fc.record({
       replica: fc.integer({ min: 0, max: 2 }),
       clock: fc.integer({ min: -50, max: 50 }),
@@ -28,9 +28,9 @@ describe('hlc-lww', () => {
           const prev = w.fresh ? undefined : rec;
           const input: WriteInput = { id, origin: ctx.id, kind: w.kind, key: 'k', fields: w.fields };
           const { rec: got, p } = hlcLww.localWrite(ctx, prev, input);
-          const pl = p as { cells: Rec['cells']; ex: Rec['ex']; st: Meta['st'] };
-          const base = (prev as Rec<Meta> | undefined) ?? { cells: {}, ex: pl.ex, m: { st: {} } };
-          const want = mergeRec(base, pl.cells, pl.ex, pl.st) ?? base;
+          const pl = p as { cells: Merge[1]; ex: Merge[2] };
+          const base = (prev as Merge[0] | undefined) ?? { cells: {}, ex: { v: false, w: -1, s: [Number.MIN_SAFE_INTEGER, 0, ''] }, m: null };
+          const want = mergeRec(base, pl.cells, pl.ex) ?? base;
           expect(JSON.stringify(got)).toBe(JSON.stringify(want));
           // and the record travels on: another replica's pull merges it into what it has
           rec = rec === undefined ? got : (hlcLww.pullApply(ctxs[(w.replica + 1) % 3]!, rec, got, null) ?? rec);
