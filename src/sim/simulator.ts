@@ -140,6 +140,13 @@ export function simulate(scenario: Scenario, variant: AlgorithmVariant, seed: bi
   const queue = new EventQueue<Ev>();
   const events: HistoryEvent[] = [];
   const writes: WriteRecord[] = [];
+  // the scenario's numbers the hot paths use, read once (scenario objects of different shapes
+  // would otherwise make every one of these reads polymorphic)
+  const { lossRatio, duplicateRatio, reorder } = scenario.network;
+  const latMin = scenario.network.latencyMs.min;
+  const latMax = scenario.network.latencyMs.max;
+  const syncIntervalMs = scenario.syncIntervalMs;
+  const idempotent = variant.idempotent;
   const healAt = scenario.heal.afterMs;
   const deadline = healAt + scenario.heal.budgetMs;
   let now = 0;
@@ -165,7 +172,8 @@ export function simulate(scenario: Scenario, variant: AlgorithmVariant, seed: bi
     return node;
   };
   const server = mkNode(0, 'server', 'server', { skewMs: 0, driftPpm: 0 });
-  const nodes: Node[] = [server, ...scenario.devices.map((d, i) => mkNode(i + 1, d.id, d.kind, d.clock))];
+  const nodes: Node[] = [server];
+  scenario.devices.forEach((d, i) => nodes.push(mkNode(i + 1, d.id, d.kind, d.clock)));
   const nodeIndex = new Map(nodes.map((n) => [n.id, n.idx]));
   const devices = nodes.filter((n) => n.kind === 'device');
   const webs = nodes.filter((n) => n.kind === 'web');
@@ -287,8 +295,8 @@ export function simulate(scenario: Scenario, variant: AlgorithmVariant, seed: bi
       if (separated(from, to)) drop = 'partition';
       else if (isOffline(from) || isOffline(to)) drop = 'offline';
       else if ((kind === 'push-ack' || kind === 'pull-resp' || kind === 'web-ack') && responseDropped(to)) drop = 'lost-ack';
-      else if (netRng.chance(scenario.network.lossRatio)) drop = 'loss';
-      else if (netRng.chance(scenario.network.duplicateRatio)) copies = 2;
+      else if (netRng.chance(lossRatio)) drop = 'loss';
+      else if (netRng.chance(duplicateRatio)) copies = 2;
     }
     if (drop !== undefined) {
       push(new DroppedSendEvent(now, id, from.id, to.id, kind, n, drop));
@@ -306,15 +314,15 @@ export function simulate(scenario: Scenario, variant: AlgorithmVariant, seed: bi
   };
   /** When a copy sent now on `link` arrives (one latency draw). */
   const arrival = (link: number): number => {
-    let at = now + netRng.between(scenario.network.latencyMs.min, scenario.network.latencyMs.max);
+    let at = now + netRng.between(latMin, latMax);
     // without reordering each link is FIFO: a message never overtakes an earlier one
-    if (!(faultsOn && scenario.network.reorder)) {
+    if (!(faultsOn && reorder)) {
       if (lastDelivery[link]! > at) at = lastDelivery[link]!;
       lastDelivery[link] = at;
     }
     return at;
   };
-  const timeoutMs = 4 * scenario.network.latencyMs.max + 100;
+  const timeoutMs = 4 * latMax + 100;
   const backoff = (node: Node, attempt: number): number =>
     Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** Math.min(attempt - 1, 16)) + node.rng.int(BACKOFF_BASE_MS);
 
@@ -329,7 +337,7 @@ export function simulate(scenario: Scenario, variant: AlgorithmVariant, seed: bi
     log.push(entry);
   };
   const serverApply = (op: SentOp): PushResult => {
-    if (variant.idempotent) {
+    if (idempotent) {
       const seen = ledger.get(op.idempotencyKey);
       if (seen !== undefined) return { status: 'duplicate', rec: server.store.get(op.key) };
     }
@@ -349,7 +357,7 @@ export function simulate(scenario: Scenario, variant: AlgorithmVariant, seed: bi
     }
     if (res.rec !== undefined && res.rec !== prev) commit(key, prev, res.rec);
     const result: PushResult = { status: res.status, rec: res.rec };
-    if (variant.idempotent) ledger.set(op.idempotencyKey, result);
+    if (idempotent) ledger.set(op.idempotencyKey, result);
     return result;
   };
   const serverHandle = (msg: Message): void => {
@@ -373,13 +381,13 @@ export function simulate(scenario: Scenario, variant: AlgorithmVariant, seed: bi
   };
   /** A web client's read-modify-write, executed at the server in one step (like a mutation). */
   const webExecute = (web: Node, req: WebRequest): string => {
-    if (variant.idempotent && ledger.has(req.idempotencyKey)) return 'duplicate';
+    if (idempotent && ledger.has(req.idempotencyKey)) return 'duplicate';
     const op = req.op;
     const key = keyOf(op.collection, op.id);
     const current = server.store.get(key);
     if (op.op !== 'create' && (current === undefined || current.ex.v !== true)) {
       push({ t: now, e: 'skip', at: web.id, key, op: op.op, why: 'the server does not hold this record' });
-      if (variant.idempotent) ledger.set(req.idempotencyKey, { status: 'ignored', rec: current });
+      if (idempotent) ledger.set(req.idempotencyKey, { status: 'ignored', rec: current });
       return 'skipped';
     }
     let w = webWrite.get(req.idempotencyKey);
@@ -587,13 +595,13 @@ export function simulate(scenario: Scenario, variant: AlgorithmVariant, seed: bi
     node.ctx.mem = alg.newMem();
     alg.onRestart?.(node.ctx, node.store);
     push({ t: now, e: 'restart', at: node.id });
-    scheduleTick(node, node.rng.between(1, scenario.syncIntervalMs));
+    scheduleTick(node, node.rng.between(1, syncIntervalMs));
   };
 
   // ---- schedule the run
   const opNode = ops.map((op) => nodeIndex.get(op.device)!);
   ops.forEach((op, i) => queue.push(op.at, new Timer(0, -1, i, 0)));
-  for (const d of devices) scheduleTick(d, d.rng.between(1, scenario.syncIntervalMs));
+  for (const d of devices) scheduleTick(d, d.rng.between(1, syncIntervalMs));
   for (const f of scenario.faults) {
     if (f.kind === 'crash' && f.at < healAt) queue.push(f.at, new Timer(5, nodeIndex.get(f.device)!, f.restartAfterMs, 0));
   }
@@ -625,7 +633,7 @@ export function simulate(scenario: Scenario, variant: AlgorithmVariant, seed: bi
           break;
         }
         if (!node.busy && !isOffline(node)) startCycle(node);
-        scheduleTick(node, scenario.syncIntervalMs);
+        scheduleTick(node, syncIntervalMs);
         break;
       }
       case 2: {
