@@ -52,13 +52,14 @@ type TimerKind = 0 | 1 | 3 | 4 | 5 | 6 | 7;
  * Every event but a delivery, in one shape: 0 user op (`arg`: its index), 1 sync tick, 3 response
  * timeout and 4 retry after backoff (`arg`: the request), 5 crash (`arg`: restartAfterMs), 6 restart,
  * 7 heal. With messages that is two shapes in the queue (it was six object literals), so the
- * loop's reads of `k` stay inline-cached instead of megamorphic.
+ * loop's reads of `k` stay inline-cached instead of megamorphic. Fields are `declare`d, set by the
+ * constructor only (no class-field definitions to run first).
  */
 class Timer {
-  readonly k: TimerKind;
-  readonly node: number;
-  readonly arg: number;
-  readonly epoch: number;
+  declare readonly k: TimerKind;
+  declare readonly node: number;
+  declare readonly arg: number;
+  declare readonly epoch: number;
   constructor(k: TimerKind, node: number, arg: number, epoch: number) {
     this.k = k;
     this.node = node;
