@@ -264,8 +264,12 @@ export function simulate(scenario: Scenario, variant: AlgorithmVariant, seed: bi
   const offlineOf = nodes.map((n) => offlines.filter((f) => f.device === n.id));
   const groupOf = nodes.map((n) => partitions.map((p) => p.groups.findIndex((g) => g.includes(n.id))));
   const dropOf = nodes.map((n) => dropResponses.filter((f) => f.device === n.id));
+  // From this time on no partition, offline or drop-responses window is open: the checks below
+  // would all say no (and draw nothing), so the hot paths skip them.
+  let windowsEnd = 0;
+  for (const f of [...partitions, ...offlines, ...dropResponses]) windowsEnd = Math.max(windowsEnd, f.until);
   const isOffline = (node: Node): boolean => {
-    if (!faultsOn) return false;
+    if (!faultsOn || now >= windowsEnd) return false;
     for (const f of offlineOf[node.idx]!) if (now >= f.from && now < f.until) return true;
     return false;
   };
@@ -287,16 +291,23 @@ export function simulate(scenario: Scenario, variant: AlgorithmVariant, seed: bi
     for (const f of dropOf[to.idx]!) if (now >= f.from && now < f.until && faultRng.chance(f.ratio)) return true;
     return false;
   };
+  /** Why an open fault window drops this message, if one does. */
+  const windowDrop = (from: Node, to: Node, kind: MessageKind): DropReason | undefined => {
+    if (separated(from, to)) return 'partition';
+    if (isOffline(from) || isOffline(to)) return 'offline';
+    if ((kind === 'push-ack' || kind === 'pull-resp' || kind === 'web-ack') && responseDropped(to)) return 'lost-ack';
+    return undefined;
+  };
   const lastDelivery: number[] = new Array<number>(nodes.length * nodes.length).fill(0);
   const send = (from: Node, to: Node, kind: MessageKind, req: number, data: unknown, cursor: number, n: number): void => {
     const id = ++msgSeq;
     let drop: DropReason | undefined;
     let copies = 1;
     if (faultsOn) {
-      if (separated(from, to)) drop = 'partition';
-      else if (isOffline(from) || isOffline(to)) drop = 'offline';
-      else if ((kind === 'push-ack' || kind === 'pull-resp' || kind === 'web-ack') && responseDropped(to)) drop = 'lost-ack';
-      else if (netRng.chance(lossRatio)) drop = 'loss';
+      if (now < windowsEnd) drop = windowDrop(from, to, kind);
+      if (drop !== undefined) {
+        // dropped by an open fault window: no loss or duplication draw
+      } else if (netRng.chance(lossRatio)) drop = 'loss';
       else if (netRng.chance(duplicateRatio)) copies = 2;
     }
     if (drop !== undefined) {
