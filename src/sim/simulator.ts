@@ -268,6 +268,7 @@ export function simulate(scenario: Scenario, variant: AlgorithmVariant, seed: bi
   // would all say no (and draw nothing), so the hot paths skip them.
   let windowsEnd = 0;
   for (const f of [...partitions, ...offlines, ...dropResponses]) windowsEnd = Math.max(windowsEnd, f.until);
+  if (Number.isNaN(windowsEnd)) windowsEnd = Infinity; // a window without a numeric end (unvalidated input): never skip
   const isOffline = (node: Node): boolean => {
     if (!faultsOn || now >= windowsEnd) return false;
     for (const f of offlineOf[node.idx]!) if (now >= f.from && now < f.until) return true;
