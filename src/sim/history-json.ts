@@ -3,7 +3,9 @@
  * chunks of 512, each chunk `JSON.stringify`d. V8's generic stringify was a third of a sweep's CPU
  * time on these small string-heavy objects, so the three kinds that make up nearly every history
  * (`set`, `send`, `write`) are built by the simulator as instances of the classes below, whose
- * fields are declared in the order the object literals had, and serialised here by string
+ * constructors assign the fields in the order the object literals had (the fields are `declare`d:
+ * emitted class fields would define each one as undefined first, a third more per event built),
+ * and serialised here by string
  * concatenation from cached quoted strings (`set`'s replica, key and field as one cached piece).
  * The text is the same: a value of an unexpected type (a number that is not finite, a string that
  * is not one) and every other event goes through `JSON.stringify`. Properties added to an instance
@@ -12,13 +14,13 @@
 import type { DropReason, HistoryEvent, MessageKind } from './history.js';
 
 export class SetEvent {
-  readonly t: number;
-  readonly e: 'set';
-  readonly at: string;
-  readonly key: string;
-  readonly f: string;
-  readonly from: number;
-  readonly to: number;
+  declare readonly t: number;
+  declare readonly e: 'set';
+  declare readonly at: string;
+  declare readonly key: string;
+  declare readonly f: string;
+  declare readonly from: number;
+  declare readonly to: number;
   constructor(t: number, at: string, key: string, f: string, from: number, to: number) {
     this.t = t;
     this.e = 'set';
@@ -32,13 +34,13 @@ export class SetEvent {
 
 /** The fields of a `send` event either outcome has, declared in the order the object literals had. */
 abstract class SendHead {
-  readonly t: number;
-  readonly e: 'send';
-  readonly m: number;
-  readonly from: string;
-  readonly to: string;
-  readonly kind: MessageKind;
-  readonly n: number;
+  declare readonly t: number;
+  declare readonly e: 'send';
+  declare readonly m: number;
+  declare readonly from: string;
+  declare readonly to: string;
+  declare readonly kind: MessageKind;
+  declare readonly n: number;
   constructor(t: number, m: number, from: string, to: string, kind: MessageKind, n: number) {
     this.t = t;
     this.e = 'send';
@@ -52,7 +54,7 @@ abstract class SendHead {
 
 /** A message that was sent: `arrive` holds when each copy reaches the receiver. */
 export class SendEvent extends SendHead {
-  readonly arrive: number[];
+  declare readonly arrive: number[];
   constructor(t: number, m: number, from: string, to: string, kind: MessageKind, n: number, arrive: number[]) {
     super(t, m, from, to, kind, n);
     this.arrive = arrive;
@@ -61,7 +63,7 @@ export class SendEvent extends SendHead {
 
 /** A message that was not sent, and why. */
 export class DroppedSendEvent extends SendHead {
-  readonly drop: DropReason;
+  declare readonly drop: DropReason;
   constructor(t: number, m: number, from: string, to: string, kind: MessageKind, n: number, drop: DropReason) {
     super(t, m, from, to, kind, n);
     this.drop = drop;
@@ -69,9 +71,9 @@ export class DroppedSendEvent extends SendHead {
 }
 
 export class WriteEvent {
-  readonly t: number;
-  readonly e: 'write';
-  readonly w: number;
+  declare readonly t: number;
+  declare readonly e: 'write';
+  declare readonly w: number;
   constructor(t: number, w: number) {
     this.t = t;
     this.e = 'write';

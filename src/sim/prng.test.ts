@@ -16,6 +16,28 @@ describe('Rng', () => {
     ]);
   });
 
+  it('rejects exactly the draws at or above 2^32 − (2^32 mod n), whether or not a draw needs the limit', () => {
+    // int(2^32) accepts every raw 32-bit output, so a twin stream yields the raw draws to replay
+    // the textbook rejection loop against; large n make the top-n shortcut decide often
+    fc.assert(
+      fc.property(fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }), fc.array(fc.oneof(fc.integer({ min: 2, max: 2 ** 32 }), fc.constantFrom(3 * 2 ** 30, 2 ** 31 + 1, 2 ** 32 - 1, 100)), { maxLength: 40 }), (seed, ns) => {
+        const r = new Rng(seed, 'x');
+        const raw = new Rng(seed, 'x');
+        for (const n of ns) {
+          let want: number;
+          for (;;) {
+            const u = raw.int(2 ** 32);
+            if (u < 2 ** 32 - (2 ** 32 % n)) {
+              want = u % n;
+              break;
+            }
+          }
+          expect(r.int(n)).toBe(want);
+        }
+      }),
+    );
+  });
+
   it('gives the same sequence for the same seed and label, different ones otherwise', () => {
     const draw = (seed: bigint, label: string): number[] => {
       const r = new Rng(seed, label);

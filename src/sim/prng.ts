@@ -69,22 +69,15 @@ export class Rng {
     for (let i = 0; i < 8; i++) this.gen.next();
   }
 
-  // The rejection limit of the last range drawn from: a stream mostly draws from one range over and
-  // over (a loss ratio, a latency span), and the 2^32 modulo is a float division.
-  private lastN = 0;
-  private lastLimit = 0;
-
   /** A uniform integer in [0, n), 1 ≤ n ≤ 2^32, unbiased (rejection sampling). */
   int(n: number): number {
     if (n <= 1) return 0;
-    let limit = this.lastLimit;
-    if (n !== this.lastN) {
-      limit = this.lastLimit = 0x100000000 - (0x100000000 % n);
-      this.lastN = n;
-    }
     for (;;) {
       const u = this.gen.next() >>> 0;
-      if (u < limit) return u % n;
+      // Accepted below the rejection limit 2^32 − (2^32 mod n). As 2^32 mod n < n, every
+      // u ≤ 2^32 − n is below it: only the top n values need the limit itself (a float modulo),
+      // so streams that switch ranges at every draw (the workload) no longer pay it per draw.
+      if (u <= 0x100000000 - n || u < 0x100000000 - (0x100000000 % n)) return u % n;
     }
   }
 

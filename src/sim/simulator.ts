@@ -46,22 +46,36 @@ interface Message {
   cursor: number;
 }
 
-type Ev =
-  | { k: 0; op: number } // user op
-  | { k: 1; node: number; epoch: number } // sync tick
-  | Message // delivery
-  | { k: 3; node: number; req: number; epoch: number } // response timeout
-  | { k: 4; node: number; req: number; epoch: number } // retry after backoff
-  | { k: 5; node: number; restartAfterMs: number } // crash
-  | { k: 6; node: number; epoch: number } // restart
-  | { k: 7 }; // heal
+type TimerKind = 0 | 1 | 3 | 4 | 5 | 6 | 7;
+
+/**
+ * Every event but a delivery, in one shape: 0 user op (`arg`: its index), 1 sync tick, 3 response
+ * timeout and 4 retry after backoff (`arg`: the request), 5 crash (`arg`: restartAfterMs), 6 restart,
+ * 7 heal. With messages that is two shapes in the queue (it was six object literals), so the
+ * loop's reads of `k` stay inline-cached instead of megamorphic. Fields are `declare`d, set by the
+ * constructor only (no class-field definitions to run first).
+ */
+class Timer {
+  declare readonly k: TimerKind;
+  declare readonly node: number;
+  declare readonly arg: number;
+  declare readonly epoch: number;
+  constructor(k: TimerKind, node: number, arg: number, epoch: number) {
+    this.k = k;
+    this.node = node;
+    this.arg = arg;
+    this.epoch = epoch;
+  }
+}
+
+type Ev = Timer | Message;
 
 interface Inflight {
   req: number;
   kind: 'push' | 'pull' | 'web';
   ops: OutboxEntry[];
   attempts: number;
-  web?: WebRequest;
+  web: WebRequest | undefined;
 }
 
 interface WebRequest {
@@ -90,6 +104,15 @@ interface Node {
   webQueue: WebRequest[];
   dead: number;
   spare: Inflight;
+  /** The node's sync tick for its current epoch: immutable, so scheduled again and again. */
+  tick: Timer;
+}
+
+/** A server commit: the record a key was given (`live` until the key is committed again). */
+interface Commit {
+  readonly key: string;
+  readonly rec: Rec;
+  live: boolean;
 }
 
 interface PushResult {
@@ -118,6 +141,13 @@ export function simulate(scenario: Scenario, variant: AlgorithmVariant, seed: bi
   const queue = new EventQueue<Ev>();
   const events: HistoryEvent[] = [];
   const writes: WriteRecord[] = [];
+  // the scenario's numbers the hot paths use, read once (scenario objects of different shapes
+  // would otherwise make every one of these reads polymorphic)
+  const { lossRatio, duplicateRatio, reorder } = scenario.network;
+  const latMin = scenario.network.latencyMs.min;
+  const latMax = scenario.network.latencyMs.max;
+  const syncIntervalMs = scenario.syncIntervalMs;
+  const idempotent = variant.idempotent;
   const healAt = scenario.heal.afterMs;
   const deadline = healAt + scenario.heal.budgetMs;
   let now = 0;
@@ -137,18 +167,22 @@ export function simulate(scenario: Scenario, variant: AlgorithmVariant, seed: bi
       knowledge: new Array<number>(writerCount).fill(0),
       writer: idx, up: true, epoch: 0, busy: false, inflight: null,
       rng: new Rng(seed, `backoff:${id}`), opCount: 0, webQueue: [], dead: 0,
-      spare: { req: 0, kind: 'pull', ops: NO_OPS, attempts: 0 },
+      spare: { req: 0, kind: 'pull', ops: NO_OPS, attempts: 0, web: undefined },
+      tick: new Timer(1, idx, 0, 0),
     };
     return node;
   };
   const server = mkNode(0, 'server', 'server', { skewMs: 0, driftPpm: 0 });
-  const nodes: Node[] = [server, ...scenario.devices.map((d, i) => mkNode(i + 1, d.id, d.kind, d.clock))];
+  const nodes: Node[] = [server];
+  scenario.devices.forEach((d, i) => nodes.push(mkNode(i + 1, d.id, d.kind, d.clock)));
   const nodeIndex = new Map(nodes.map((n) => [n.id, n.idx]));
   const devices = nodes.filter((n) => n.kind === 'device');
   const webs = nodes.filter((n) => n.kind === 'web');
-  // server commit log: the key changed at each sequence number (the pull cursor indexes it)
-  const log: string[] = [];
-  const seqOf = new Map<string, number>();
+  // Server commit log, one entry per commit (the pull cursor indexes it). An entry stops being live
+  // when its key is committed again, so a pull sends each changed key once, at its latest state:
+  // the live entry itself ({ key, rec }), with no lookups or copies per entry.
+  const log: Commit[] = [];
+  const lastCommit = new Map<string, Commit>();
   const ledger = new Map<string, PushResult>();
   const webWrite = new Map<string, number>();
   const dupCount = new Map<string, number>();
@@ -190,11 +224,22 @@ export function simulate(scenario: Scenario, variant: AlgorithmVariant, seed: bi
     return { id, origin: node.id, kind: op.op, key, fields: op.fields };
   };
 
+  // One key string per record for the run: ops name the same few records over and over, and a
+  // shared string is hashed once for every Map it is looked up in (a fresh concatenation each time)
+  const keys = new Map<string, Map<string, string>>();
+  const keyOf = (collection: string, id: string): string => {
+    let byId = keys.get(collection);
+    if (byId === undefined) keys.set(collection, (byId = new Map()));
+    let key = byId.get(id);
+    if (key === undefined) byId.set(id, (key = `${collection}/${id}`));
+    return key;
+  };
+
   // ---- initial state: synced everywhere at time 0
   let initialRank = 0;
   for (const col of scenario.collections) {
     for (const r of scenario.initial[col] ?? []) {
-      const key = `${col}/${r.id}`;
+      const key = keyOf(col, r.id);
       const id = writes.length;
       initialRank++;
       const clock = new Array<number>(writerCount).fill(0);
@@ -219,8 +264,13 @@ export function simulate(scenario: Scenario, variant: AlgorithmVariant, seed: bi
   const offlineOf = nodes.map((n) => offlines.filter((f) => f.device === n.id));
   const groupOf = nodes.map((n) => partitions.map((p) => p.groups.findIndex((g) => g.includes(n.id))));
   const dropOf = nodes.map((n) => dropResponses.filter((f) => f.device === n.id));
+  // From this time on no partition, offline or drop-responses window is open: the checks below
+  // would all say no (and draw nothing), so the hot paths skip them.
+  let windowsEnd = 0;
+  for (const f of [...partitions, ...offlines, ...dropResponses]) windowsEnd = Math.max(windowsEnd, f.until);
+  if (Number.isNaN(windowsEnd)) windowsEnd = Infinity; // a window without a numeric end (unvalidated input): never skip
   const isOffline = (node: Node): boolean => {
-    if (!faultsOn) return false;
+    if (!faultsOn || now >= windowsEnd) return false;
     for (const f of offlineOf[node.idx]!) if (now >= f.from && now < f.until) return true;
     return false;
   };
@@ -242,39 +292,50 @@ export function simulate(scenario: Scenario, variant: AlgorithmVariant, seed: bi
     for (const f of dropOf[to.idx]!) if (now >= f.from && now < f.until && faultRng.chance(f.ratio)) return true;
     return false;
   };
+  /** Why an open fault window drops this message, if one does. */
+  const windowDrop = (from: Node, to: Node, kind: MessageKind): DropReason | undefined => {
+    if (separated(from, to)) return 'partition';
+    if (isOffline(from) || isOffline(to)) return 'offline';
+    if ((kind === 'push-ack' || kind === 'pull-resp' || kind === 'web-ack') && responseDropped(to)) return 'lost-ack';
+    return undefined;
+  };
   const lastDelivery: number[] = new Array<number>(nodes.length * nodes.length).fill(0);
   const send = (from: Node, to: Node, kind: MessageKind, req: number, data: unknown, cursor: number, n: number): void => {
     const id = ++msgSeq;
     let drop: DropReason | undefined;
     let copies = 1;
     if (faultsOn) {
-      if (separated(from, to)) drop = 'partition';
-      else if (isOffline(from) || isOffline(to)) drop = 'offline';
-      else if ((kind === 'push-ack' || kind === 'pull-resp' || kind === 'web-ack') && responseDropped(to)) drop = 'lost-ack';
-      else if (netRng.chance(scenario.network.lossRatio)) drop = 'loss';
-      else if (netRng.chance(scenario.network.duplicateRatio)) copies = 2;
+      if (now < windowsEnd) drop = windowDrop(from, to, kind);
+      if (drop !== undefined) {
+        // dropped by an open fault window: no loss or duplication draw
+      } else if (netRng.chance(lossRatio)) drop = 'loss';
+      else if (netRng.chance(duplicateRatio)) copies = 2;
     }
     if (drop !== undefined) {
       push(new DroppedSendEvent(now, id, from.id, to.id, kind, n, drop));
       return;
     }
-    const arrive: number[] = [];
-    push(new SendEvent(now, id, from.id, to.id, kind, n, arrive));
     const link = from.idx * nodes.length + to.idx;
     const msg: Message = { k: 2, id, from: from.idx, to: to.idx, kind, req, data, cursor };
-    for (let c = 0; c < copies; c++) {
-      let at = now + netRng.between(scenario.network.latencyMs.min, scenario.network.latencyMs.max);
-      // without reordering each link is FIFO: a message never overtakes an earlier one
-      if (!(faultsOn && scenario.network.reorder)) {
-        if (lastDelivery[link]! > at) at = lastDelivery[link]!;
-        lastDelivery[link] = at;
-      }
-      if (kind === 'push' || kind === 'web') writesInFlight++;
-      arrive.push(at);
-      queue.push(at, msg);
-    }
+    // the arrival times as an array of their exact length (the history keeps it: a pushed-to `[]`
+    // would keep a 17-slot backing store per send)
+    const first = arrival(link);
+    const arrive = copies === 1 ? [first] : [first, arrival(link)];
+    push(new SendEvent(now, id, from.id, to.id, kind, n, arrive));
+    if (kind === 'push' || kind === 'web') writesInFlight += copies;
+    for (let c = 0; c < copies; c++) queue.push(arrive[c]!, msg);
   };
-  const timeoutMs = 4 * scenario.network.latencyMs.max + 100;
+  /** When a copy sent now on `link` arrives (one latency draw). */
+  const arrival = (link: number): number => {
+    let at = now + netRng.between(latMin, latMax);
+    // without reordering each link is FIFO: a message never overtakes an earlier one
+    if (!(faultsOn && reorder)) {
+      if (lastDelivery[link]! > at) at = lastDelivery[link]!;
+      lastDelivery[link] = at;
+    }
+    return at;
+  };
+  const timeoutMs = 4 * latMax + 100;
   const backoff = (node: Node, attempt: number): number =>
     Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** Math.min(attempt - 1, 16)) + node.rng.int(BACKOFF_BASE_MS);
 
@@ -282,11 +343,14 @@ export function simulate(scenario: Scenario, variant: AlgorithmVariant, seed: bi
   const commit = (key: string, prev: Rec | undefined, rec: Rec): void => {
     diff(server, key, prev, rec);
     server.store.set(key, rec);
-    log.push(key);
-    seqOf.set(key, log.length);
+    const entry: Commit = { key, rec, live: true };
+    const before = lastCommit.get(key);
+    if (before !== undefined) before.live = false;
+    lastCommit.set(key, entry);
+    log.push(entry);
   };
   const serverApply = (op: SentOp): PushResult => {
-    if (variant.idempotent) {
+    if (idempotent) {
       const seen = ledger.get(op.idempotencyKey);
       if (seen !== undefined) return { status: 'duplicate', rec: server.store.get(op.key) };
     }
@@ -306,7 +370,7 @@ export function simulate(scenario: Scenario, variant: AlgorithmVariant, seed: bi
     }
     if (res.rec !== undefined && res.rec !== prev) commit(key, prev, res.rec);
     const result: PushResult = { status: res.status, rec: res.rec };
-    if (variant.idempotent) ledger.set(op.idempotencyKey, result);
+    if (idempotent) ledger.set(op.idempotencyKey, result);
     return result;
   };
   const serverHandle = (msg: Message): void => {
@@ -316,11 +380,11 @@ export function simulate(scenario: Scenario, variant: AlgorithmVariant, seed: bi
       send(server, from, 'push-ack', msg.req, results, 0, results.length);
     } else if (msg.kind === 'pull') {
       let changes = NO_CHANGES;
-      for (let s = msg.cursor + 1; s <= log.length; s++) {
-        const key = log[s - 1]!;
-        if (seqOf.get(key) !== s) continue;
+      for (let s = msg.cursor; s < log.length; s++) {
+        const entry = log[s]!;
+        if (!entry.live) continue;
         if (changes === NO_CHANGES) changes = [];
-        changes.push({ key, rec: server.store.get(key)! });
+        changes.push(entry);
       }
       send(server, from, 'pull-resp', msg.req, changes, log.length, changes.length);
     } else if (msg.kind === 'web') {
@@ -330,13 +394,13 @@ export function simulate(scenario: Scenario, variant: AlgorithmVariant, seed: bi
   };
   /** A web client's read-modify-write, executed at the server in one step (like a mutation). */
   const webExecute = (web: Node, req: WebRequest): string => {
-    if (variant.idempotent && ledger.has(req.idempotencyKey)) return 'duplicate';
+    if (idempotent && ledger.has(req.idempotencyKey)) return 'duplicate';
     const op = req.op;
-    const key = `${op.collection}/${op.id}`;
+    const key = keyOf(op.collection, op.id);
     const current = server.store.get(key);
     if (op.op !== 'create' && (current === undefined || current.ex.v !== true)) {
       push({ t: now, e: 'skip', at: web.id, key, op: op.op, why: 'the server does not hold this record' });
-      if (variant.idempotent) ledger.set(req.idempotencyKey, { status: 'ignored', rec: current });
+      if (idempotent) ledger.set(req.idempotencyKey, { status: 'ignored', rec: current });
       return 'skipped';
     }
     let w = webWrite.get(req.idempotencyKey);
@@ -372,7 +436,7 @@ export function simulate(scenario: Scenario, variant: AlgorithmVariant, seed: bi
     return out;
   };
   const userOp = (node: Node, op: OpSpec): void => {
-    const key = `${op.collection}/${op.id}`;
+    const key = keyOf(op.collection, op.id);
     if (!node.up) {
       push({ t: now, e: 'skip', at: node.id, key, op: op.op, why: 'the device is down (crashed)' });
       return;
@@ -398,7 +462,12 @@ export function simulate(scenario: Scenario, variant: AlgorithmVariant, seed: bi
     const head = node.webQueue[0];
     if (head === undefined) return;
     node.busy = true;
-    node.inflight = { req: ++reqSeq, kind: 'web', ops: [], attempts: 0, web: head };
+    // the one in-flight record, reused (a web client also has one request out at a time)
+    const inf = (node.inflight = node.spare);
+    inf.req = ++reqSeq;
+    inf.kind = 'web';
+    inf.attempts = 0;
+    inf.web = head;
     transmit(node);
   };
 
@@ -446,7 +515,7 @@ export function simulate(scenario: Scenario, variant: AlgorithmVariant, seed: bi
     } else {
       send(node, server, 'web', inf.req, inf.web!, 0, 1);
     }
-    queue.push(now + timeoutMs, { k: 3, node: node.idx, req: inf.req, epoch: node.epoch });
+    queue.push(now + timeoutMs, new Timer(3, node.idx, inf.req, node.epoch));
   };
   /**
    * Drops the acknowledged batch from the outbox. The batch was sliced from the outbox head and
@@ -529,7 +598,9 @@ export function simulate(scenario: Scenario, variant: AlgorithmVariant, seed: bi
     return true;
   };
   const scheduleTick = (node: Node, delay: number): void => {
-    queue.push(now + delay, { k: 1, node: node.idx, epoch: node.epoch });
+    let tick = node.tick;
+    if (tick.epoch !== node.epoch) tick = node.tick = new Timer(1, node.idx, 0, node.epoch);
+    queue.push(now + delay, tick);
   };
   const restart = (node: Node): void => {
     node.up = true;
@@ -537,17 +608,17 @@ export function simulate(scenario: Scenario, variant: AlgorithmVariant, seed: bi
     node.ctx.mem = alg.newMem();
     alg.onRestart?.(node.ctx, node.store);
     push({ t: now, e: 'restart', at: node.id });
-    scheduleTick(node, node.rng.between(1, scenario.syncIntervalMs));
+    scheduleTick(node, node.rng.between(1, syncIntervalMs));
   };
 
   // ---- schedule the run
   const opNode = ops.map((op) => nodeIndex.get(op.device)!);
-  ops.forEach((op, i) => queue.push(op.at, { k: 0, op: i }));
-  for (const d of devices) scheduleTick(d, d.rng.between(1, scenario.syncIntervalMs));
+  ops.forEach((op, i) => queue.push(op.at, new Timer(0, -1, i, 0)));
+  for (const d of devices) scheduleTick(d, d.rng.between(1, syncIntervalMs));
   for (const f of scenario.faults) {
-    if (f.kind === 'crash' && f.at < healAt) queue.push(f.at, { k: 5, node: nodeIndex.get(f.device)!, restartAfterMs: f.restartAfterMs });
+    if (f.kind === 'crash' && f.at < healAt) queue.push(f.at, new Timer(5, nodeIndex.get(f.device)!, f.restartAfterMs, 0));
   }
-  queue.push(healAt, { k: 7 });
+  queue.push(healAt, new Timer(7, -1, 0, 0));
 
   let steps = 0;
   // popped events that found nothing to do (stale timers): the benchmark does not count them
@@ -561,9 +632,9 @@ export function simulate(scenario: Scenario, variant: AlgorithmVariant, seed: bi
     steps++;
     switch (ev.k) {
       case 0: {
-        const op = ops[ev.op]!;
-        nextOp = ev.op + 1;
-        const node = nodes[opNode[ev.op]!]!;
+        const op = ops[ev.arg]!;
+        nextOp = ev.arg + 1;
+        const node = nodes[opNode[ev.arg]!]!;
         if (node.kind === 'web') webOp(node, op);
         else userOp(node, op);
         break;
@@ -575,7 +646,7 @@ export function simulate(scenario: Scenario, variant: AlgorithmVariant, seed: bi
           break;
         }
         if (!node.busy && !isOffline(node)) startCycle(node);
-        scheduleTick(node, scenario.syncIntervalMs);
+        scheduleTick(node, syncIntervalMs);
         break;
       }
       case 2: {
@@ -598,19 +669,19 @@ export function simulate(scenario: Scenario, variant: AlgorithmVariant, seed: bi
       case 3: {
         const node = nodes[ev.node]!;
         const inf = node.inflight;
-        if (ev.epoch !== node.epoch || inf === null || inf.req !== ev.req) {
+        if (ev.epoch !== node.epoch || inf === null || inf.req !== ev.arg) {
           stale++; // the request was answered (or the node crashed) before its timeout fired
           break;
         }
         inf.attempts++;
-        push({ t: now, e: 'timeout', at: node.id, req: ev.req });
-        queue.push(now + backoff(node, inf.attempts), { k: 4, node: node.idx, req: ev.req, epoch: node.epoch });
+        push({ t: now, e: 'timeout', at: node.id, req: ev.arg });
+        queue.push(now + backoff(node, inf.attempts), new Timer(4, node.idx, ev.arg, node.epoch));
         break;
       }
       case 4: {
         const node = nodes[ev.node]!;
         const inf = node.inflight;
-        if (ev.epoch !== node.epoch || inf === null || inf.req !== ev.req) {
+        if (ev.epoch !== node.epoch || inf === null || inf.req !== ev.arg) {
           stale++;
           break;
         }
@@ -635,8 +706,8 @@ export function simulate(scenario: Scenario, variant: AlgorithmVariant, seed: bi
         node.epoch++;
         finishCycle(node);
         push({ t: now, e: 'crash', at: node.id });
-        const back = now + ev.restartAfterMs;
-        if (back < healAt) queue.push(back, { k: 6, node: node.idx, epoch: node.epoch });
+        const back = now + ev.arg;
+        if (back < healAt) queue.push(back, new Timer(6, node.idx, 0, node.epoch));
         break;
       }
       case 6: {
@@ -665,14 +736,20 @@ export function simulate(scenario: Scenario, variant: AlgorithmVariant, seed: bi
     deadLetters[d.id] = d.dead;
   }
   const replicaKinds: History['replicaKinds'] = {};
-  for (const n of nodes) replicaKinds[n.id] = n.kind;
+  const replicas: string[] = [];
+  const writers: string[] = ['initial'];
+  for (const n of nodes) {
+    replicaKinds[n.id] = n.kind;
+    replicas.push(n.id);
+    if (n.idx > 0) writers.push(n.id);
+  }
   return {
     scenario: scenario.name,
     algorithm: variant.name,
     seed: seed.toString(),
-    replicas: nodes.map((n) => n.id),
+    replicas,
     replicaKinds,
-    writers: ['initial', ...scenario.devices.map((d) => d.id)],
+    writers,
     writes,
     events,
     end: { t: now, quiesced: quiet, healAt, outboxes, deadLetters },

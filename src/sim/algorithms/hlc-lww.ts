@@ -10,18 +10,26 @@ import type { Algorithm } from './types.js';
 
 type Stamp = readonly [l: number, c: number, d: string];
 
-interface Meta {
-  /** Per field, plus `$exists`. */
-  st: Readonly<Record<string, Stamp>>;
+/**
+ * A cell with its stamp. Every cell of a record (and its existence cell) carries the stamp of the
+ * write it came from, so a merge copies one object per record (the cells) instead of two (cells
+ * and a per-field stamp table) and a record needs no metadata of its own.
+ */
+interface StampedCell extends Cell {
+  readonly s: Stamp;
+}
+type Cells = Readonly<Record<string, StampedCell>>;
+interface HlcRec extends Rec<null> {
+  readonly cells: Cells;
+  readonly ex: StampedCell;
 }
 interface Mem {
   l: number;
   c: number;
 }
 interface Payload {
-  cells: Record<string, Cell>;
-  ex: Cell;
-  st: Record<string, Stamp>;
+  cells: Record<string, StampedCell>;
+  ex: StampedCell;
 }
 
 const ZERO: Stamp = [0, 0, ''];
@@ -39,8 +47,10 @@ function observe(mem: Mem, s: Stamp): void {
 
 function observeRecord(mem: Mem, rec: Rec | undefined): void {
   if (rec === undefined) return;
-  const st = (rec as Rec<Meta>).m.st;
-  for (const k of Object.keys(st)) observe(mem, st[k]!);
+  const r = rec as HlcRec;
+  observe(mem, r.ex.s);
+  const cells = r.cells;
+  for (const k of Object.keys(cells)) observe(mem, cells[k]!.s);
 }
 
 function tick(ctx: ReplicaCtx): Stamp {
@@ -55,26 +65,50 @@ function tick(ctx: ReplicaCtx): Stamp {
   return [mem.l, mem.c, ctx.id];
 }
 
-/** Per field, the cell with the greater stamp; `into` wins ties (equal stamps are the same write). */
-function mergeRec(into: Rec<Meta>, from: { cells: Readonly<Record<string, Cell>>; ex: Cell; st: Readonly<Record<string, Stamp>> }): Rec<Meta> | undefined {
-  let cells: Record<string, Cell> | undefined;
-  let st: Record<string, Stamp> | undefined;
+/**
+ * Per field and for existence, the cell with the greater stamp; `into` wins ties (equal stamps
+ * are the same write). With `mem`, the clock observes every stamp of `from` in the same pass (a
+ * pull reads them all). A cell keyed `$exists` (a field of that name) is not the existence flag:
+ * as ever, only `ex` decides existence.
+ */
+export function mergeRec(into: HlcRec, fromCells: Cells, fromEx: StampedCell, mem?: Mem): HlcRec | undefined {
+  if (mem !== undefined) observe(mem, fromEx.s);
+  let won = false;
   let ex = into.ex;
-  for (const k of Object.keys(from.st)) {
-    const s = from.st[k]!;
-    if (!greater(s, into.m.st[k] ?? ZERO)) continue;
-    st ??= { ...into.m.st };
-    st[k] = s;
-    if (k === EXISTS) ex = from.ex;
-    else {
-      cells ??= { ...into.cells };
-      const cell = from.cells[k];
-      if (cell === undefined) delete cells[k];
-      else cells[k] = cell;
-    }
+  if (greater(fromEx.s, ex.s)) {
+    ex = fromEx;
+    won = true;
   }
-  if (st === undefined) return undefined;
-  return { cells: cells ?? into.cells, ex, m: { st } };
+  const intoCells = into.cells;
+  let cells: Record<string, StampedCell> | undefined;
+  for (const k of Object.keys(fromCells)) {
+    const cell = fromCells[k]!;
+    if (mem !== undefined) observe(mem, cell.s);
+    if (k === EXISTS) continue;
+    // no cell: ZERO; an inherited name (a field called `toString`) has no stamp and never wins, as
+    // when stamps lived in a plain table of their own
+    const mine = intoCells[k];
+    const ms = mine === undefined ? ZERO : mine.s;
+    if (ms === undefined || !greater(cell.s, ms)) continue;
+    cells ??= { ...intoCells };
+    cells[k] = cell;
+  }
+  if (cells === undefined && !won) return undefined;
+  return { cells: cells ?? intoCells, ex, m: null };
+}
+
+/**
+ * What `mergeRec` gives when every cell of `p` wins, as a local write's do: its stamp is past every
+ * stamp of the record it writes (the clock observed them first). The same record, without comparing.
+ */
+function overwrite(prev: HlcRec | undefined, p: Payload): HlcRec {
+  let cells: Record<string, StampedCell> | undefined;
+  for (const k of Object.keys(p.cells)) {
+    if (k === EXISTS) continue;
+    cells ??= prev === undefined ? {} : { ...prev.cells };
+    cells[k] = p.cells[k]!;
+  }
+  return { cells: cells ?? (prev === undefined ? {} : prev.cells), ex: p.ex, m: null };
 }
 
 export const hlcLww: Algorithm = {
@@ -82,37 +116,34 @@ export const hlcLww: Algorithm = {
   description: 'reference: hybrid logical clock per field and for existence; greatest (stamp, writer) wins',
   declarations: [],
   initial(cells, ex) {
-    const st: Record<string, Stamp> = { [EXISTS]: ZERO };
-    for (const k of Object.keys(cells)) st[k] = ZERO;
-    return { cells, ex, m: { st } satisfies Meta };
+    const stamped: Record<string, StampedCell> = {};
+    for (const k of Object.keys(cells)) stamped[k] = { v: cells[k]!.v, w: cells[k]!.w, s: ZERO };
+    return { cells: stamped, ex: { v: ex.v, w: ex.w, s: ZERO }, m: null } satisfies HlcRec;
   },
   newMem: (): Mem => ({ l: 0, c: 0 }),
   localWrite(ctx, prev, write) {
     // a web client's read-modify-write reads the server's record: advance past what it read
     observeRecord(ctx.mem as Mem, prev);
     const s = tick(ctx);
-    const p: Payload = { cells: {}, ex: { v: write.kind !== 'delete', w: write.id }, st: { [EXISTS]: s } };
-    for (const k of Object.keys(write.fields)) {
-      p.cells[k] = { v: write.fields[k], w: write.id };
-      p.st[k] = s;
-    }
-    const base: Rec<Meta> = (prev as Rec<Meta> | undefined) ?? { cells: {}, ex: p.ex, m: { st: {} } };
-    return { rec: mergeRec(base, p) ?? base, p };
+    const p: Payload = { cells: {}, ex: { v: write.kind !== 'delete', w: write.id, s } };
+    for (const k of Object.keys(write.fields)) p.cells[k] = { v: write.fields[k], w: write.id, s };
+    return { rec: overwrite(prev as HlcRec | undefined, p), p };
   },
   prepareOp: (_ctx, _local, op) => op.p,
   serverApply(_server, prev, op) {
     const p = op.p as Payload;
-    if (prev === undefined) return { rec: { cells: p.cells, ex: p.ex, m: { st: p.st } }, status: 'applied' };
-    const rec = mergeRec(prev as Rec<Meta>, p);
+    if (prev === undefined) return { rec: { cells: p.cells, ex: p.ex, m: null } satisfies HlcRec, status: 'applied' };
+    const rec = mergeRec(prev as HlcRec, p.cells, p.ex);
     return rec === undefined ? { rec: prev, status: 'ignored' } : { rec, status: 'applied' };
   },
   pullApply(ctx, local, remote) {
-    observeRecord(ctx.mem as Mem, remote);
-    const r = remote as Rec<Meta>;
-    if (local === undefined) return remote;
+    const r = remote as HlcRec;
     // records are immutable and shared: the same object has the same stamps, nothing can win
-    if (local === remote) return undefined;
-    return mergeRec(local as Rec<Meta>, { cells: r.cells, ex: r.ex, st: r.m.st });
+    if (local === undefined || local === remote) {
+      observeRecord(ctx.mem as Mem, remote);
+      return local === undefined ? remote : undefined;
+    }
+    return mergeRec(local as HlcRec, r.cells, r.ex, ctx.mem as Mem);
   },
   onRestart(ctx, store) {
     const mem: Mem = { l: 0, c: 0 };
