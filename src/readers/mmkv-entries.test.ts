@@ -86,8 +86,8 @@ describe('entries written from the bytes', () => {
     expect(JSON.parse(r.fast).entries).toHaveLength(items.length - 1);
   });
 
-  it('many entries: rawHex across the hex windows (entries straddle their boundaries)', () => {
-    // ~600 KiB of values in sizes that do not divide the window: many windows, many straddlers.
+  it('many entries: rawHex and values across chunk ends, any alignment, written twice alike', () => {
+    // ~600 KiB of values of sizes that do not divide a chunk or a word: entries straddle both.
     const items: Array<[Uint8Array, Uint8Array]> = [];
     for (let i = 0; i < 6000; i++) {
       const key = Buffer.from(`k${i}`);
@@ -99,7 +99,7 @@ describe('entries written from the bytes', () => {
     expect(data.length).toBeGreaterThan(512 * 1024);
     const r = fastAndReference(data, crc);
     expect(r.fast).toBe(r.ref);
-    // Written a second time, the same table starts again from its first window.
+    // Written a second time, the same table gives the same bytes.
     const source = mmkvEntriesJson(readMmkvInstance(data, crc));
     const once = jsonStreamBytes({ entries: source });
     expect(jsonStreamBytes({ entries: source }).equals(once)).toBe(true);

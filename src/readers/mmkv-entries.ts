@@ -30,12 +30,6 @@ function isAsciiAt(buf: Uint8Array, start: number, end: number): boolean {
   return true;
 }
 
-/**
- * Bytes hex-encoded at a time for rawHex. A 64K-char string is still a regular (young) heap
- * object, under V8's 128 KiB limit; 256 KiB windows made 512K-char large-object strings, and
- * measured ≈50 ms more CPU per whole `mmkv --json` run on a 200k-key store (64 MB of hex).
- */
-const HEX_WINDOW = 1 << 15;
 const FALSE_ALTERNATIVES = ['string', 'bytes', 'int32', 'uint32', 'int64', 'uint64', 'string_vector'];
 const TRUE_ALTERNATIVES = ['int32', 'uint32', 'int64', 'uint64'];
 const STRING_ALTERNATIVES = ['double'];
@@ -179,14 +173,7 @@ export class MmkvEntryTable implements JsonArraySource {
       else w.writeValue(String(x), depth + 1);
     }
     w.writeBytes(t.rawHex);
-    if (ve > this.hexEnd || vs < this.hexStart) {
-      // Hex of the next stretch of the file in one native call; entries slice it (no copy). A
-      // table written again starts from its first entry: the window restarts.
-      this.hexStart = vs;
-      this.hexEnd = Math.max(ve, Math.min(this.c.valueEnd[this.c.count - 1] as number, vs + HEX_WINDOW));
-      this.hex = buf.toString('hex', this.hexStart, this.hexEnd);
-    }
-    w.writeLatin1String(this.hex.slice(2 * (vs - this.hexStart), 2 * (ve - this.hexStart)));
+    w.writeHexString(buf, vs, ve);
     w.writeBytes(t.expireAt);
     const expireAt = this.expireAt(j);
     if (expireAt === null) w.writeLiteral('null');
@@ -206,9 +193,6 @@ export class MmkvEntryTable implements JsonArraySource {
   }
 
   private readonly templates: Array<EntryTemplates | undefined> = [];
-  private hex = '';
-  private hexStart = 0;
-  private hexEnd = -1;
 }
 
 /** The fixed bytes of an entry object at `depth`, as the JSON writer lays them out (indent 2). */
