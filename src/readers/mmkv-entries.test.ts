@@ -84,6 +84,10 @@ describe('entries written from the bytes', () => {
     const r = fastAndReference(data, crc);
     expect(r.fast).toBe(r.ref);
     expect(JSON.parse(r.fast).entries).toHaveLength(items.length - 1);
+    // Without a .crc nothing is verified: every entry ends the other way (verified false).
+    const unverified = fastAndReference(data, undefined);
+    expect(unverified.fast).toBe(unverified.ref);
+    expect(unverified.fast).toContain('"verified": false');
   });
 
   it('many entries: rawHex and values across chunk ends, any alignment, written twice alike', () => {
