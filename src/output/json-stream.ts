@@ -147,10 +147,13 @@ export class JsonStreamWriter {
   private async walk(v: unknown, depth: number): Promise<void> {
     if (depth > MAX_ASYNC_DEPTH || v === null || typeof v !== 'object') return this.value(v, depth);
     if (isArraySource(v)) {
-      if (v.length === 0) return this.ascii('[]');
+      // Length and separator read once: a source may have 200k elements.
+      const n = v.length;
+      if (n === 0) return this.ascii('[]');
       this.ascii('[');
-      for (let i = 0; i < v.length; i++) {
-        this.bytes(i === 0 ? this.closer(depth + 1) : this.separator(depth + 1));
+      const separator = this.separator(depth + 1);
+      for (let i = 0; i < n; i++) {
+        this.writeBytes(i === 0 ? this.closer(depth + 1) : separator);
         v.writeElement(this, i, depth + 1);
         const paused = this.pause();
         if (paused !== undefined) await paused;

@@ -301,14 +301,21 @@ export function readMmkvInstance(data: Uint8Array, crcFile: Uint8Array | undefin
   // Append-log semantics: later items win, an empty value deletes (keys compared as bytes).
   const keyIndex = indexKeys(plain, parsed);
   const liveCount = keyIndex.liveCount;
+  const removedKeys = keyIndex.removed.map((i) => describeKey(plain.subarray(parsed.keyStart[i] as number, parsed.keyEnd[i] as number)).key);
+  // The live items' offsets: the parsed columns compacted in place (live item j is item j or a
+  // later one), since only --history reads every item afterwards. Fresh megabytes cost page
+  // faults on a 200k-key store.
+  const inPlace = opts.history !== true;
+  const column = (c: Uint32Array): Uint32Array => (inPlace ? c : new Uint32Array(liveCount));
   const cols = {
-    at: new Uint32Array(liveCount),
-    keyStart: new Uint32Array(liveCount),
-    keyEnd: new Uint32Array(liveCount),
-    valueStart: new Uint32Array(liveCount),
-    valueEnd: new Uint32Array(liveCount),
+    at: column(parsed.at),
+    keyStart: column(parsed.keyStart),
+    keyEnd: column(parsed.keyEnd),
+    valueStart: column(parsed.valueStart),
+    valueEnd: column(parsed.valueEnd),
     shape: new Uint8Array(liveCount),
   };
+  const itemCount = parsed.count;
   const overrideResults = new Map<number, TypedValue | undefined>();
   const envelopes = new Map<number, JsonEnvelope>();
   const table = new MmkvEntryTable({
@@ -330,7 +337,7 @@ export function readMmkvInstance(data: Uint8Array, crcFile: Uint8Array | undefin
   const jsonScan = new JsonStateScan(plain);
   // Live items in file order. Only what findings and collections need is decoded here; the
   // entries themselves are made (or written as JSON) from the columns on demand.
-  for (let i = 0, j = 0; i < parsed.count; i++) {
+  for (let i = 0, j = 0; i < itemCount; i++) {
     if (keyIndex.isLive[i] === 0) continue;
     const vs = parsed.valueStart[i] as number;
     const ve = parsed.valueEnd[i] as number;
@@ -375,8 +382,6 @@ export function readMmkvInstance(data: Uint8Array, crcFile: Uint8Array | undefin
   if (expired.length > 0) {
     add('MMKV_KEY_EXPIRED', 'info', `${expired.length} key(s) past their expiry stamp, still in the file (MMKV drops them when read or at the next write-back): ${expired.join(', ')}`);
   }
-
-  const removedKeys = keyIndex.removed.map((i) => describeKey(plain.subarray(parsed.keyStart[i] as number, parsed.keyEnd[i] as number)).key);
 
   // The load outcome, counted with the same parser over the prefix MMKV would keep.
   let onLoad: MmkvLoadOutcome;
