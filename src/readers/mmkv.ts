@@ -23,7 +23,6 @@ import {
   decodeMmkvValueAs,
   inferMmkvValue,
   inferMmkvValueAt,
-  lengthPrefixedBody,
   mmkvValueShape,
   SHAPE_OTHER,
   SHAPE_STRING,
@@ -347,7 +346,8 @@ export function readMmkvInstance(data: Uint8Array, crcFile: Uint8Array | undefin
     cols.valueStart[j] = vs;
     cols.valueEnd[j] = ve;
     const payloadEnd = expiring && ve - vs >= 5 ? ve - 4 : ve;
-    const shape = mmkvValueShape(plain, vs, payloadEnd);
+    // A string body's UTF-8 check also tells whether it may hold a JSON state (jsonScan.lastMayHoldState).
+    const shape = mmkvValueShape(plain, vs, payloadEnd, jsonScan);
     cols.shape[j] = shape;
     if (ve > HEADER_BYTES + verifiedSize) unverified++;
     let key: string | undefined;
@@ -365,7 +365,7 @@ export function readMmkvInstance(data: Uint8Array, crcFile: Uint8Array | undefin
     }
     // String values that may be JSON holding a state go to the collector, in entry order.
     const forced = overrideResults.get(j);
-    if (forced !== undefined || shape !== SHAPE_STRING || jsonScan.mayHoldState(lengthPrefixedBody(plain, vs, payloadEnd), payloadEnd)) {
+    if (forced !== undefined || shape !== SHAPE_STRING || jsonScan.lastMayHoldState) {
       const typed = forced ?? (shape === SHAPE_STRING || shape === SHAPE_OTHER ? inferMmkvValueAt(plain, vs, payloadEnd) : undefined);
       if (typed !== undefined && typed.type === 'string' && typeof typed.value === 'string') {
         const envelope = json.add((key ??= table.displayKey(j).key), typed.value);
