@@ -25,10 +25,16 @@ let hexQuads: Uint32Array | undefined;
 
 function hexTable(): Uint32Array {
   if (hexQuads !== undefined) return hexQuads;
-  const pair = (b: number): number => HEX_DIGITS.charCodeAt(b >> 4) | (HEX_DIGITS.charCodeAt(b & 0xf) << 8);
-  hexQuads = new Uint32Array(1 << 16);
-  for (let v = 0; v < 1 << 16; v++) hexQuads[v] = pair(v & 0xff) | (pair(v >> 8) << 16);
-  return hexQuads;
+  const pairs = new Uint16Array(256);
+  for (let b = 0; b < 256; b++) pairs[b] = HEX_DIGITS.charCodeAt(b >> 4) | (HEX_DIGITS.charCodeAt(b & 0xf) << 8);
+  // Row by row: a plain inner loop, optimised early (the table is built in every large run).
+  const quads = new Uint32Array(1 << 16);
+  for (let hi = 0; hi < 256; hi++) {
+    const high = (pairs[hi] as number) << 16;
+    for (let lo = 0; lo < 256; lo++) quads[(hi << 8) | lo] = (pairs[lo] as number) | high;
+  }
+  hexQuads = quads;
+  return quads;
 }
 
 /**
@@ -425,7 +431,7 @@ export class JsonStreamWriter {
     let i = start;
     while (i < end) {
       // Room for the worst case (a 6-byte escape per byte) of the next stretch.
-      if (this.chunk.length - this.pos < 6) this.flush();
+      this.room(6);
       const c = this.chunk;
       const out = this.view;
       let p = this.pos;
@@ -454,7 +460,8 @@ export class JsonStreamWriter {
 
   /** Bytes of JSON text as they are (templates of a source's fixed parts). */
   writeBytes(b: Buffer): void {
-    if (this.pos + b.length > this.chunk.length) return this.bytes(b);
+    if (b.length > CHUNK_BYTES) return this.bytes(b);
+    this.room(b.length);
     this.chunk.set(b, this.pos);
     this.pos += b.length;
   }
@@ -471,7 +478,7 @@ export class JsonStreamWriter {
     this.chunk[this.pos++] = 0x22;
     let i = start;
     while (i < end) {
-      if (this.chunk.length - this.pos < 8) this.flush();
+      this.room(8);
       const out = this.view;
       let p = this.pos;
       const stop = Math.min(end, i + ((this.chunk.length - p) >> 1));
@@ -527,6 +534,11 @@ export class JsonStreamWriter {
     return this.sourceView;
   }
 
+  /**
+   * Makes room for `n` bytes. Every writer goes through here to reach flush(): one call site that
+   * the first (small) chunk exercises early, so optimised writers inline it with feedback instead
+   * of deoptimising at the first full chunk after they were optimised.
+   */
   private room(n: number): void {
     if (this.pos + n > this.chunk.length) this.flush();
   }
