@@ -6,6 +6,9 @@
  * string→Buffer copy of the whole output. Backpressure is honoured between array elements.
  */
 
+import { fstatSync, writeSync, type Stats } from 'node:fs';
+import { isatty } from 'node:tty';
+
 const CHUNK_BYTES = 1 << 20;
 const FIRST_CHUNK_BYTES = 1 << 14;
 /** Strings up to a third of this (UTF-8 worst case) are escaped through the scratch buffer. */
@@ -628,6 +631,32 @@ export function jsonStreamBytes(doc: unknown, plainNames?: ReadonlySet<string>):
   };
   new JsonStreamWriter(sink, plainNames).documentSync(doc);
   return Buffer.concat(parts);
+}
+
+/**
+ * A sink writing straight to fd 1 when stdout is a regular file or a non-terminal character
+ * device (/dev/null): Node writes those synchronously anyway (SyncWriteStream), but through the
+ * stream each chunk waits for a deferred callback and a 'drain' before the walk goes on. Pipes,
+ * sockets and terminals get undefined: process.stdout handles them.
+ */
+export function stdoutFileSink(): JsonSink | undefined {
+  let st: Stats;
+  try {
+    st = fstatSync(1);
+  } catch {
+    return undefined;
+  }
+  if (!st.isFile() && !(st.isCharacterDevice() && !isatty(1))) return undefined;
+  const sink: JsonSink = {
+    write(chunk, done) {
+      for (let off = 0; off < chunk.length; ) off += writeSync(1, chunk, off);
+      done?.();
+      return true;
+    },
+    once: () => sink,
+    removeListener: () => sink,
+  };
+  return sink;
 }
 
 /** `renderJson`'s document, streamed to `out` (process.stdout by default). */
