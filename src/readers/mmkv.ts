@@ -185,11 +185,11 @@ export function shareMmkvEntries(from: MmkvInstance, to: { entries: MmkvEntry[] 
   Object.defineProperty(to, ENTRY_TABLE, { value: table });
 }
 
-/** Reads `<path>` and `<path>.crc` from disk and decodes them. */
-export function readMmkvFiles(dataPath: string, opts: MmkvDecodeOptions = {}): MmkvInstance {
+/** Reads `<path>` (unless its bytes are given) and `<path>.crc` from disk and decodes them. */
+export function readMmkvFiles(dataPath: string, opts: MmkvDecodeOptions = {}, bytes?: Buffer): MmkvInstance {
   let data: Buffer;
   try {
-    data = readFileSync(dataPath);
+    data = bytes ?? readFileSync(dataPath);
   } catch (err) {
     throw new InputError('cannot read the MMKV data file', { code: 'E_INPUT_MISSING', subject: dataPath, hint: 'pass the data file (named by the MMKV id, no extension) or its folder', cause: err });
   }

@@ -31,10 +31,11 @@ export function register(program: Command): void {
       action<[string], MmkvOptions>(async ([input], opts, globals) => {
         // Validate every flag before touching a file.
         const decode = await parseMmkvOptions(opts, process.env);
+        // The input first: its module starts reading a data file before it loads the decoder.
         const { readMmkvInput } = await import('../../readers/mmkv-input.js');
+        const result = await readMmkvInput(input, { ...decode, nowMs: Date.now() });
         const { buildMmkvReport } = await import('../../readers/mmkv-report.js');
         const { redactorFor } = await import('../../privacy/redact.js');
-        const result = await readMmkvInput(input, { ...decode, nowMs: Date.now() });
         const report = buildMmkvReport(result.mode, result.instances, result.findings, redactorFor(globals.redact));
         await render(report, globals);
         return report.verdict === 'ok' ? ExitCode.ok : ExitCode.problems;
