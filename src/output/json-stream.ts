@@ -40,15 +40,6 @@ function hexTable(): Uint32Array {
   return quads;
 }
 
-/**
- * True when one of the four bytes of `x` needs a JSON escape (< 0x20, `"` or `\\`): the classic
- * "has a byte less than n" / "has a zero byte" word tests, exact for whether any byte matches.
- */
-function escapeInWord(x: number): boolean {
-  const quote = x ^ 0x22222222;
-  const backslash = x ^ 0x5c5c5c5c;
-  return ((((x - 0x20202020) & ~x) | ((quote - 0x01010101) & ~quote) | ((backslash - 0x01010101) & ~backslash)) & 0x80808080) !== 0;
-}
 
 /**
  * An array whose elements serialise themselves into the writer (e.g. straight from a file's bytes)
@@ -444,7 +435,12 @@ export class JsonStreamWriter {
       while (i < stop) {
         if (i + 4 <= stop) {
           const x = src.getUint32(i, true);
-          if (!escapeInWord(x)) {
+          // Does a byte need an escape (< 0x20, `"` or `\\`)? The "has a byte less than n" and
+          // "has a zero byte" word tests, exact for whether any byte matches. Written out here:
+          // a call per word is most of this loop's cost while it still runs unoptimised.
+          const quote = x ^ 0x22222222;
+          const backslash = x ^ 0x5c5c5c5c;
+          if (((((x - 0x20202020) & ~x) | ((quote - 0x01010101) & ~quote) | ((backslash - 0x01010101) & ~backslash)) & 0x80808080) === 0) {
             out.setUint32(p, x, true);
             p += 4;
             i += 4;
