@@ -3,7 +3,7 @@
  * command ends here: typed SyncdocErrors become `error:`/`hint:` and their exit code, commander's
  * usage errors become exit 2, anything else is a bug (exit 70). Stack traces only with --verbose.
  */
-import { CommanderError } from 'commander';
+import { CommanderError } from './commander.js';
 import { ExitCode, isSyncdocError } from '../errors.js';
 import { buildProgramFor } from './program.js';
 import { takeOutcome } from './runtime.js';

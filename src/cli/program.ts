@@ -4,7 +4,7 @@
  * loads no command module at all. Command files import only commander types and load their domain
  * code lazily inside the action. A test keeps the manifest equal to the full commands.
  */
-import { Command, Help, Option } from 'commander';
+import { Command, Help, Option } from './commander.js';
 
 type Register = (program: Command) => void;
 

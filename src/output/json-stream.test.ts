@@ -147,19 +147,30 @@ describe('JsonStreamWriter', () => {
     }
   });
 
-  it('writeUtf8String escapes any valid UTF-8 as JSON.stringify does', () => {
+  it('writeUtf8String escapes any valid UTF-8 as JSON.stringify does, and writeHexString gives hex, at any offset', () => {
+    // The writers read four bytes at a time: texts sit at any alignment inside a larger buffer,
+    // between bytes that need escaping, so word reads crossing the text's edges would show.
     fc.assert(
-      fc.property(fc.string({ unit: fc.oneof(fc.constantFrom('"', '\\', '\n', '\u0000', '\u001f', '\u007f', 'a', 'é', '\ufffd', '😀', '\u2028'), fc.string({ unit: 'grapheme', maxLength: 3 })) }), (text) => {
-        const b = Buffer.from(text, 'utf8');
-        const source: JsonArraySource = {
-          [JSON_ARRAY_SOURCE]: true,
-          length: 1,
-          writeElement: (w) => w.writeUtf8String(b, 0, b.length),
-          toJSON: () => [text],
-        };
-        expect(jsonStreamBytes([source]).toString('utf8')).toBe(JSON.stringify([[text]], null, 2) + '\n');
-      }),
-      { numRuns: 500 },
+      fc.property(
+        fc.string({ unit: fc.oneof(fc.constantFrom('"', '\\', '\n', '\u0000', '\u001f', '\u007f', 'a', 'é', '\ufffd', '😀', '\u2028'), fc.string({ unit: 'grapheme', maxLength: 3 })) }),
+        fc.nat(7),
+        (text, offset) => {
+          const t = Buffer.from(text, 'utf8');
+          const b = Buffer.concat([Buffer.alloc(offset, 0x22), t, Buffer.alloc(7, 0x0a)]);
+          const source: JsonArraySource = {
+            [JSON_ARRAY_SOURCE]: true,
+            length: 1,
+            writeElement: (w) => {
+              w.writeUtf8String(b, offset, offset + t.length);
+              w.writeHexString(b, offset, offset + t.length);
+            },
+            toJSON: () => [text],
+          };
+          // The two strings back to back (not valid JSON, but exactly the bytes each writer owes).
+          expect(jsonStreamBytes(source).toString('utf8')).toBe(`[\n  ${JSON.stringify(text)}${JSON.stringify(t.toString('hex'))}\n]\n`);
+        },
+      ),
+      { numRuns: 1000 },
     );
   });
 });

@@ -4,7 +4,11 @@
  * 32 bytes (AES-256); nothing in the files says which, so callers may try both. This module only
  * decrypts; deciding whether the result is right (it parses to its end) is the decoder's job.
  */
-import { createDecipheriv } from 'node:crypto';
+import { createRequire } from 'node:module';
+
+// node:crypto is loaded on first decryption, synchronously: loading it costs ~5 ms of start-up
+// that every `syncdoc mmkv` run of a plain store would pay for nothing.
+const require = createRequire(import.meta.url);
 
 export type AesBits = 128 | 256;
 
@@ -27,6 +31,7 @@ export function mmkvIv(metaIv: Uint8Array | undefined, metaVersion: number, effe
 }
 
 export function decryptMmkvRegion(region: Uint8Array, key: Uint8Array, bits: AesBits, iv: Uint8Array): Buffer {
+  const { createDecipheriv } = require('node:crypto') as typeof import('node:crypto');
   const decipher = createDecipheriv(bits === 128 ? 'aes-128-cfb' : 'aes-256-cfb', key, iv);
   // CFB is a stream mode: update() returns exactly region.length bytes, final() nothing.
   return Buffer.concat([decipher.update(region), decipher.final()]);

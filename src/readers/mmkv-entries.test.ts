@@ -1,6 +1,7 @@
 // The byte-level paths of the MMKV decoder against their references: entries written as JSON from
 // the bytes vs JSON.stringify of the entry objects, the key index vs a Map of key strings, the
 // JSON-state byte scan vs decodeJsonString, and lazy entries vs the API's plain array.
+import { isUtf8 } from 'node:buffer';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
@@ -84,10 +85,14 @@ describe('entries written from the bytes', () => {
     const r = fastAndReference(data, crc);
     expect(r.fast).toBe(r.ref);
     expect(JSON.parse(r.fast).entries).toHaveLength(items.length - 1);
+    // Without a .crc nothing is verified: every entry ends the other way (verified false).
+    const unverified = fastAndReference(data, undefined);
+    expect(unverified.fast).toBe(unverified.ref);
+    expect(unverified.fast).toContain('"verified": false');
   });
 
-  it('many entries: rawHex across the hex windows (entries straddle their boundaries)', () => {
-    // ~600 KiB of values in sizes that do not divide the window: many windows, many straddlers.
+  it('many entries: rawHex and values across chunk ends, any alignment, written twice alike', () => {
+    // ~600 KiB of values of sizes that do not divide a chunk or a word: entries straddle both.
     const items: Array<[Uint8Array, Uint8Array]> = [];
     for (let i = 0; i < 6000; i++) {
       const key = Buffer.from(`k${i}`);
@@ -99,7 +104,7 @@ describe('entries written from the bytes', () => {
     expect(data.length).toBeGreaterThan(512 * 1024);
     const r = fastAndReference(data, crc);
     expect(r.fast).toBe(r.ref);
-    // Written a second time, the same table starts again from its first window.
+    // Written a second time, the same table gives the same bytes.
     const source = mmkvEntriesJson(readMmkvInstance(data, crc));
     const once = jsonStreamBytes({ entries: source });
     expect(jsonStreamBytes({ entries: source }).equals(once)).toBe(true);
@@ -180,6 +185,25 @@ describe('the key index', () => {
 });
 
 describe('the JSON-state byte scan', () => {
+  it('utf8 says what isUtf8 says, for any bytes at any offset, and mayHoldState no only where decodeJsonString returns nothing', () => {
+    const piece = fc.oneof(
+      fc.uint8Array({ maxLength: 12 }),
+      fc.constantFrom('{', '[', '"state"', '"_persist"', '"', ' ', 'é', '😀', 'abcd').map((t) => Buffer.from(t, 'utf8')),
+    );
+    fc.assert(
+      fc.property(fc.array(piece, { maxLength: 10 }), fc.nat(5), (pieces, offset) => {
+        const text = Buffer.concat(pieces);
+        // Invalid UTF-8 on both sides: a read outside the text would show in the answer.
+        const buf = Buffer.concat([Buffer.alloc(offset, 0xff), text, Buffer.from([0xff, 0xff, 0xff, 0xff])]);
+        const scan = new JsonStateScan(buf);
+        const valid = scan.utf8(offset, offset + text.length);
+        expect(valid).toBe(isUtf8(text));
+        if (valid && !scan.lastMayHoldState) expect(decodeJsonString('k', text.toString('utf8'))).toBeUndefined();
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
   it('says no only where decodeJsonString returns nothing', () => {
     const text = fc.string({ unit: fc.constantFrom('{', '[', ']', '}', ' ', '\n', '"', 'state', '_persist', ':', 'x', 'é', '1', ','), maxLength: 30 });
     fc.assert(

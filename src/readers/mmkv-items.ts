@@ -113,7 +113,14 @@ export function parseItems(buf: Uint8Array, start: number, end: number, expiring
   // Each pass consumes at least one byte, so the loop is bounded by the region length.
   while (pos.at < end) {
     const at = pos.at;
-    const keyLen = readVarint32(buf, pos, end);
+    // One-byte lengths (every key in practice) inline: a call per varint is most of the parse
+    // while the loop still runs unoptimised, early in every run.
+    const first = buf[at] as number;
+    let keyLen: number;
+    if (first < 0x80) {
+      keyLen = first;
+      pos.at = at + 1;
+    } else keyLen = readVarint32(buf, pos, end);
     if (keyLen === VARINT_BAD) return stopAt(items, parsedEnd, at, buf, end, 'key length');
     if (keyLen === 0) {
       // MMKV skips a zero key length byte by byte (zero padding during recovery).
@@ -124,7 +131,11 @@ export function parseItems(buf: Uint8Array, start: number, end: number, expiring
     const keyEnd = keyStart + keyLen;
     if (keyEnd > end) return items.done(parsedEnd, { at, reason: 'torn', detail: `key of ${keyLen} bytes runs past the end (${end - keyStart} bytes left)` });
     pos.at = keyEnd;
-    const valueLen = readVarint32(buf, pos, end);
+    let valueLen: number;
+    if (keyEnd < end && (buf[keyEnd] as number) < 0x80) {
+      valueLen = buf[keyEnd] as number;
+      pos.at = keyEnd + 1;
+    } else valueLen = readVarint32(buf, pos, end);
     if (valueLen === VARINT_BAD) return stopAt(items, parsedEnd, at, buf, end, 'value length');
     const valueStart = pos.at;
     const valueEnd = valueStart + valueLen;

@@ -10,7 +10,7 @@ export interface KeyIndex {
   /** 1 at the index of each key's winning item when it holds a value (a live entry). */
   isLive: Uint8Array;
   liveCount: number;
-  /** Items whose key's last item is a deletion, one per key, in the order keys were first deleted. */
+  /** An item (the first deletion) of each key whose last item is a deletion, in the order keys were first deleted. */
   removed: number[];
 }
 
@@ -21,15 +21,14 @@ export function indexKeys(buf: Uint8Array, items: ParsedItems): KeyIndex {
   let cap = 16;
   while (cap < n * 2) cap *= 2;
   const mask = cap - 1;
-  // Per slot: [key number + 1 (0 = empty), hash], side by side (one cache line per probe); the
-  // hash ends most probes without touching the key bytes.
+  // Per slot: [the key's last item so far + 1 (0 = empty), hash], side by side (one cache line
+  // per probe); the hash ends most probes without touching the key bytes. The table is all the
+  // state there is (no per-key arrays): fresh memory is megabytes of page faults on a large store.
   const slots = new Int32Array(cap * 2);
-  // Per distinct key (in order of first appearance): an item holding its bytes, its last item,
-  // and its first deletion (-1: never deleted).
-  const first = new Int32Array(n);
-  const last = new Int32Array(n);
-  const firstDeletion = new Int32Array(n);
-  let keys = 0;
+  const isLive = new Uint8Array(n);
+  // Keys ever deleted (rare): slot → the key's first deletion.
+  const firstDeletion = new Map<number, number>();
+  let liveCount = 0;
   for (let i = 0; i < n; i++) {
     const ks = keyStart[i] as number;
     const ke = keyEnd[i] as number;
@@ -46,38 +45,33 @@ export function indexKeys(buf: Uint8Array, items: ParsedItems): KeyIndex {
     h = Math.imul(h, 0x2c1b3c6d);
     h ^= h >>> 12;
     let slot = h & mask;
-    let k = -1;
     for (;;) {
-      const s = (slots[2 * slot] as number) - 1;
-      if (s === -1) break;
-      if (slots[2 * slot + 1] === h && sameBytes(buf, first[s] as number, ks, ke, keyStart, keyEnd)) {
-        k = s;
+      const prev = (slots[2 * slot] as number) - 1;
+      if (prev === -1) break;
+      if (slots[2 * slot + 1] === h && sameBytes(buf, prev, ks, ke, keyStart, keyEnd)) {
+        // A later item of the key: it replaces the previous one.
+        if (isLive[prev] === 1) {
+          isLive[prev] = 0;
+          liveCount--;
+        }
         break;
       }
       slot = (slot + 1) & mask;
     }
-    if (k === -1) {
-      k = keys++;
-      slots[2 * slot] = k + 1;
-      slots[2 * slot + 1] = h;
-      first[k] = i;
-      firstDeletion[k] = -1;
-    }
-    last[k] = i;
-    if (valueEnd[i] === valueStart[i] && firstDeletion[k] === -1) firstDeletion[k] = i;
-  }
-  const isLive = new Uint8Array(n);
-  let liveCount = 0;
-  const removedKeys: number[] = [];
-  for (let k = 0; k < keys; k++) {
-    const i = last[k] as number;
+    slots[2 * slot] = i + 1;
+    slots[2 * slot + 1] = h;
     if (valueEnd[i] !== valueStart[i]) {
       isLive[i] = 1;
       liveCount++;
-    } else removedKeys.push(k);
+    } else if (!firstDeletion.has(slot)) firstDeletion.set(slot, i);
   }
-  removedKeys.sort((a, b) => (firstDeletion[a] as number) - (firstDeletion[b] as number));
-  return { isLive, liveCount, removed: removedKeys.map((k) => first[k] as number) };
+  const removed: number[] = [];
+  for (const [slot, deletion] of firstDeletion) {
+    const last = (slots[2 * slot] as number) - 1;
+    if (isLive[last] === 0) removed.push(deletion);
+  }
+  removed.sort((a, b) => a - b);
+  return { isLive, liveCount, removed };
 }
 
 function sameBytes(buf: Uint8Array, item: number, ks: number, ke: number, keyStart: Uint32Array, keyEnd: Uint32Array): boolean {

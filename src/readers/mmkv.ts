@@ -23,7 +23,6 @@ import {
   decodeMmkvValueAs,
   inferMmkvValue,
   inferMmkvValueAt,
-  lengthPrefixedBody,
   mmkvValueShape,
   SHAPE_OTHER,
   SHAPE_STRING,
@@ -186,11 +185,11 @@ export function shareMmkvEntries(from: MmkvInstance, to: { entries: MmkvEntry[] 
   Object.defineProperty(to, ENTRY_TABLE, { value: table });
 }
 
-/** Reads `<path>` and `<path>.crc` from disk and decodes them. */
-export function readMmkvFiles(dataPath: string, opts: MmkvDecodeOptions = {}): MmkvInstance {
+/** Reads `<path>` (unless its bytes are given) and `<path>.crc` from disk and decodes them. */
+export function readMmkvFiles(dataPath: string, opts: MmkvDecodeOptions = {}, bytes?: Buffer): MmkvInstance {
   let data: Buffer;
   try {
-    data = readFileSync(dataPath);
+    data = bytes ?? readFileSync(dataPath);
   } catch (err) {
     throw new InputError('cannot read the MMKV data file', { code: 'E_INPUT_MISSING', subject: dataPath, hint: 'pass the data file (named by the MMKV id, no extension) or its folder', cause: err });
   }
@@ -301,14 +300,21 @@ export function readMmkvInstance(data: Uint8Array, crcFile: Uint8Array | undefin
   // Append-log semantics: later items win, an empty value deletes (keys compared as bytes).
   const keyIndex = indexKeys(plain, parsed);
   const liveCount = keyIndex.liveCount;
+  const removedKeys = keyIndex.removed.map((i) => describeKey(plain.subarray(parsed.keyStart[i] as number, parsed.keyEnd[i] as number)).key);
+  // The live items' offsets: the parsed columns compacted in place (live item j is item j or a
+  // later one), since only --history reads every item afterwards. Fresh megabytes cost page
+  // faults on a 200k-key store.
+  const inPlace = opts.history !== true;
+  const column = (c: Uint32Array): Uint32Array => (inPlace ? c : new Uint32Array(liveCount));
   const cols = {
-    at: new Uint32Array(liveCount),
-    keyStart: new Uint32Array(liveCount),
-    keyEnd: new Uint32Array(liveCount),
-    valueStart: new Uint32Array(liveCount),
-    valueEnd: new Uint32Array(liveCount),
+    at: column(parsed.at),
+    keyStart: column(parsed.keyStart),
+    keyEnd: column(parsed.keyEnd),
+    valueStart: column(parsed.valueStart),
+    valueEnd: column(parsed.valueEnd),
     shape: new Uint8Array(liveCount),
   };
+  const itemCount = parsed.count;
   const overrideResults = new Map<number, TypedValue | undefined>();
   const envelopes = new Map<number, JsonEnvelope>();
   const table = new MmkvEntryTable({
@@ -330,7 +336,7 @@ export function readMmkvInstance(data: Uint8Array, crcFile: Uint8Array | undefin
   const jsonScan = new JsonStateScan(plain);
   // Live items in file order. Only what findings and collections need is decoded here; the
   // entries themselves are made (or written as JSON) from the columns on demand.
-  for (let i = 0, j = 0; i < parsed.count; i++) {
+  for (let i = 0, j = 0; i < itemCount; i++) {
     if (keyIndex.isLive[i] === 0) continue;
     const vs = parsed.valueStart[i] as number;
     const ve = parsed.valueEnd[i] as number;
@@ -340,7 +346,8 @@ export function readMmkvInstance(data: Uint8Array, crcFile: Uint8Array | undefin
     cols.valueStart[j] = vs;
     cols.valueEnd[j] = ve;
     const payloadEnd = expiring && ve - vs >= 5 ? ve - 4 : ve;
-    const shape = mmkvValueShape(plain, vs, payloadEnd);
+    // A string body's UTF-8 check also tells whether it may hold a JSON state (jsonScan.lastMayHoldState).
+    const shape = mmkvValueShape(plain, vs, payloadEnd, jsonScan);
     cols.shape[j] = shape;
     if (ve > HEADER_BYTES + verifiedSize) unverified++;
     let key: string | undefined;
@@ -358,7 +365,7 @@ export function readMmkvInstance(data: Uint8Array, crcFile: Uint8Array | undefin
     }
     // String values that may be JSON holding a state go to the collector, in entry order.
     const forced = overrideResults.get(j);
-    if (forced !== undefined || shape !== SHAPE_STRING || jsonScan.mayHoldState(lengthPrefixedBody(plain, vs, payloadEnd), payloadEnd)) {
+    if (forced !== undefined || shape !== SHAPE_STRING || jsonScan.lastMayHoldState) {
       const typed = forced ?? (shape === SHAPE_STRING || shape === SHAPE_OTHER ? inferMmkvValueAt(plain, vs, payloadEnd) : undefined);
       if (typed !== undefined && typed.type === 'string' && typeof typed.value === 'string') {
         const envelope = json.add((key ??= table.displayKey(j).key), typed.value);
@@ -375,8 +382,6 @@ export function readMmkvInstance(data: Uint8Array, crcFile: Uint8Array | undefin
   if (expired.length > 0) {
     add('MMKV_KEY_EXPIRED', 'info', `${expired.length} key(s) past their expiry stamp, still in the file (MMKV drops them when read or at the next write-back): ${expired.join(', ')}`);
   }
-
-  const removedKeys = keyIndex.removed.map((i) => describeKey(plain.subarray(parsed.keyStart[i] as number, parsed.keyEnd[i] as number)).key);
 
   // The load outcome, counted with the same parser over the prefix MMKV would keep.
   let onLoad: MmkvLoadOutcome;

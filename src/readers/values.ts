@@ -70,11 +70,16 @@ export const SHAPE_STRING = 2;
 export const SHAPE_DOUBLE = 3;
 export const SHAPE_OTHER = 4;
 
-export function mmkvValueShape(buf: Buffer, start: number, end: number): number {
+/** A UTF-8 check over `buf` that may learn more on the way (the decoder's JsonStateScan). */
+export interface Utf8Check {
+  utf8(start: number, end: number): boolean;
+}
+
+export function mmkvValueShape(buf: Buffer, start: number, end: number, text?: Utf8Check): number {
   const n = end - start;
   if (n === 1 && ((buf[start] as number) & 0xfe) === 0) return buf[start] === 0 ? SHAPE_FALSE : SHAPE_TRUE;
   const body = lengthPrefixedBody(buf, start, end);
-  if (body >= 0) return isUtf8At(buf, body, end) ? SHAPE_STRING : SHAPE_OTHER;
+  if (body >= 0) return (text === undefined ? isUtf8At(buf, body, end) : text.utf8(body, end)) ? SHAPE_STRING : SHAPE_OTHER;
   return n === 8 ? SHAPE_DOUBLE : SHAPE_OTHER;
 }
 

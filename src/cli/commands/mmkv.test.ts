@@ -1,9 +1,10 @@
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { closeSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { encodeVarint32 } from '../../readers/mmkv-bytes.js';
 import { readMmkvInstance } from '../../readers/mmkv.js';
-import { copyFixture, FIXTURES, hashTree, runCli, scratchDir } from '../../test-support/cli.js';
+import { BIN, copyFixture, FIXTURES, hashTree, runCli, scratchDir } from '../../test-support/cli.js';
 import { plainMmkvStore } from '../../test-support/mmkv-store.js';
 
 interface JsonInstance {
@@ -140,6 +141,13 @@ describe('syncdoc mmkv', { timeout: 60_000 }, () => {
     expect(file.stdout).toBe(JSON.stringify(doc, null, 2) + '\n');
     expect(doc.entries).toEqual(entries);
     expect(doc.history).toHaveLength(24_024);
+    // stdout a regular file: the JSON goes to fd 1 directly (stdoutFileSink), the same bytes.
+    const outPath = join(scratchDir(), 'out.json');
+    const fd = openSync(outPath, 'w');
+    const toFile = spawnSync(process.execPath, [BIN, 'mmkv', join(folder, 'big'), '--json', '--history'], { stdio: ['ignore', fd, 'pipe'] });
+    closeSync(fd);
+    expect(toFile.status).toBe(0);
+    expect(readFileSync(outPath, 'utf8')).toBe(file.stdout);
 
     const dirRes = await runCli(['mmkv', folder, '--json'], { timeoutMs: 120_000 });
     expect(dirRes.code).toBe(0);

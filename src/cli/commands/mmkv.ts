@@ -31,10 +31,11 @@ export function register(program: Command): void {
       action<[string], MmkvOptions>(async ([input], opts, globals) => {
         // Validate every flag before touching a file.
         const decode = await parseMmkvOptions(opts, process.env);
+        // The input first: its module starts reading a data file before it loads the decoder.
         const { readMmkvInput } = await import('../../readers/mmkv-input.js');
+        const result = await readMmkvInput(input, { ...decode, nowMs: Date.now() });
         const { buildMmkvReport } = await import('../../readers/mmkv-report.js');
         const { redactorFor } = await import('../../privacy/redact.js');
-        const result = await readMmkvInput(input, { ...decode, nowMs: Date.now() });
         const report = buildMmkvReport(result.mode, result.instances, result.findings, redactorFor(globals.redact));
         await render(report, globals);
         return report.verdict === 'ok' ? ExitCode.ok : ExitCode.problems;
@@ -45,7 +46,7 @@ export function register(program: Command): void {
 async function render(report: MmkvReport, globals: GlobalOptions): Promise<void> {
   if (globals.json) {
     const { SCHEMA_VERSION } = await import('../../output/json.js');
-    const { writeJsonStream } = await import('../../output/json-stream.js');
+    const { stdoutFileSink, writeJsonStream } = await import('../../output/json-stream.js');
     const { mmkvEntriesJson } = await import('../../readers/mmkv.js');
     // Each instance's members in order, its entries as a source that writes them from the file's
     // bytes (a spread would make all 200k entry objects first).
@@ -58,7 +59,7 @@ async function render(report: MmkvReport, globals: GlobalOptions): Promise<void>
     const doc = { schemaVersion: SCHEMA_VERSION, ...(single === undefined ? { verdict: report.verdict, instances: report.instances.map(asJson), findings: report.findings } : asJson(single)) };
     // renderJson's bytes, streamed: a 200k-key instance is ~120 MB of JSON, never one string.
     // rawHex (hex, or the redaction placeholder) is half the bytes and never needs escaping.
-    await writeJsonStream(doc, process.stdout, new Set(['rawHex']));
+    await writeJsonStream(doc, stdoutFileSink() ?? process.stdout, new Set(['rawHex']));
     return;
   }
   await writeOut(await renderHuman(report, globals));
