@@ -315,7 +315,9 @@ export async function findGeneralRowids(db: SqliteDb, bulk: BulkCopy, typeFailur
   const span = rowidSpan(db, bulk.table);
   if (span === null) return null;
   if (span === 'empty') return [];
-  const tasks = bulk.exclusions.map((x) => ({ where: `${x.column} IN (SELECT value FROM json_each(?))`, params: [x.values], range: span }));
+  // each lookup split over the workers: one without an index on its column reads the whole table
+  const ranges = splitSpan(span, ctx.pool?.size ?? 1);
+  const tasks = bulk.exclusions.flatMap((x) => ranges.map((range) => ({ where: `${x.column} IN (SELECT value FROM json_each(?))`, params: [x.values], range })));
   const found = new Set(typeFailures);
   for (const id of await rowidsOf(db, bulk.localPath, bulk.table, tasks, ctx)) found.add(id);
   return [...found].sort((a, b) => a - b);

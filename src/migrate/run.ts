@@ -4,14 +4,16 @@
  * the written rows) → publish (atomic rename). An existing output is refused without `force`;
  * `dryRun` stops after the plan and writes nothing. Returns the report the CLI renders.
  */
-import { existsSync, rmSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { ExitCode, SyncdocError, UsageError } from '../errors.js';
 import { createRecordHasher } from '../integrity/index.js';
 import { openSnapshot } from '../snapshot/open.js';
-import { applyPlan, checkOutputConcurrent, migrateScanContext, migrationPool, type ApplyHooks } from './apply.js';
+import type { Snapshot } from '../snapshot/types.js';
+import { checkOutputConcurrent, earlyCollection, writePlan, migrateScanContext, migrationPool, type ApplyHooks } from './apply.js';
 import { loadLegacy } from './load.js';
 import { planMigration } from './plan.js';
+import { Planner } from './plan-thread.js';
 import { publish, removeStaleTemps, tempPathFor } from './publish.js';
 import { buildReport, type MigrationReport } from './report.js';
 import type { ConflictRule } from './types.js';
@@ -34,6 +36,33 @@ export interface MigrateOptions {
 /** Snapshots at least this large get scan worker threads. */
 const POOL_MIN_BYTES = 8 * 2 ** 20;
 
+/**
+ * Whether the input (a file, or a folder's files, at most `maxEntries` of them looked at) holds at
+ * least `bytes` bytes: a guess, before the snapshot is opened, at whether it will be large.
+ */
+export function inputAtLeast(path: string, bytes: number, maxEntries = 10_000): boolean {
+  let total = 0;
+  let seen = 0;
+  const folders = [path];
+  try {
+    const st = statSync(path);
+    if (!st.isDirectory()) return st.size >= bytes;
+    while (folders.length > 0) {
+      const dir = folders.pop()!;
+      for (const e of readdirSync(dir, { withFileTypes: true })) {
+        if (++seen > maxEntries) return false;
+        const full = join(dir, e.name);
+        if (e.isDirectory()) folders.push(full);
+        else if (e.isFile()) total += statSync(full).size;
+        if (total >= bytes) return true;
+      }
+    }
+  } catch {
+    // unreadable: openSnapshot reports it
+  }
+  return false;
+}
+
 export function assertOutputFree(out: string, force: boolean): void {
   if (!force && existsSync(out)) {
     throw new UsageError('the output database already exists', {
@@ -48,12 +77,29 @@ export async function migrateSnapshot(opts: MigrateOptions): Promise<MigrationRe
   const out = resolve(opts.out);
   if (!opts.dryRun) assertOutputFree(out, opts.force);
   const hasher = await createRecordHasher();
-  const snapshot = await openSnapshot(opts.snapshot);
-  // worker threads for the two full-table scans of a large snapshot: finding the bulk copy's
-  // exceptions, and the re-read that verifies the written file (started now so their start-up
-  // overlaps the reading); a small snapshot is scanned in-process, sooner than workers start
+  // worker threads for the full-table scans of a large snapshot: finding the bulk copy's
+  // exceptions, hashing its rows, and the re-read that verifies the written file; started before
+  // the snapshot is copied so their start-up overlaps the copy. A small snapshot is scanned
+  // in-process (sooner than workers start), so a pool started for one is closed unused.
+  const guess = inputAtLeast(resolve(opts.snapshot), POOL_MIN_BYTES);
+  let pool = guess ? migrationPool() : undefined;
+  let planner = guess && !opts.dryRun ? new Planner() : undefined;
+  let snapshot: Snapshot;
+  try {
+    snapshot = await openSnapshot(opts.snapshot);
+  } catch (err) {
+    await Promise.all([pool?.close(), planner?.close()]);
+    throw err;
+  }
   const large = snapshot.stores.reduce((n, s) => n + s.sizeBytes, 0) >= POOL_MIN_BYTES;
-  const pool = large ? migrationPool() : undefined;
+  if (!large) {
+    await Promise.all([pool?.close(), planner?.close()]);
+    pool = undefined;
+    planner = undefined;
+  } else if (!guess) {
+    pool = migrationPool();
+    planner = opts.dryRun ? undefined : new Planner();
+  }
   try {
     opts.hooks?.onPhase?.('plan');
     const loaded = await loadLegacy(snapshot, {
@@ -64,18 +110,26 @@ export async function migrateSnapshot(opts: MigrateOptions): Promise<MigrationRe
       // the bulk rows' checksums are hashed on the workers while this thread reads and plans
       hashAhead: !opts.dryRun,
     });
-    const plan = planMigration(loaded.input, { conflict: opts.conflict, ...(opts.nowMs === undefined ? {} : { nowMs: opts.nowMs }) }, hasher, {
-      aliases: loaded.aliases,
-    });
-    if (opts.dryRun) return buildReport(plan, { out, dryRun: true, verified: null });
+    const planOpts = { conflict: opts.conflict, ...(opts.nowMs === undefined ? {} : { nowMs: opts.nowMs }) };
+    // a large migration plans on a worker while this thread starts writing the bulk copy
+    const extras = { aliases: loaded.aliases };
+    const planning =
+      planner === undefined ? Promise.resolve(planMigration(loaded.input, planOpts, hasher, extras)) : planner.plan(loaded.input, planOpts, hasher, extras);
+    planning.catch(() => undefined);
+    if (opts.dryRun) return buildReport(await planning, { out, dryRun: true, verified: null });
 
     removeStaleTemps(out);
     const temp = tempPathFor(out, process.pid);
     try {
       opts.hooks?.onPhase?.('apply');
-      const digests = await applyPlan(plan, temp, hasher, opts.hooks, loaded.ahead);
+      const head = earlyCollection(loaded.input);
+      const { digests, synced } = await writePlan({ ...head, bulk: loaded.input.bulk, plan: planning }, temp, hasher, opts.hooks, loaded.ahead);
+      const plan = await planning;
+      // the file is re-read while its fsync runs; it is published only once both are done
+      synced.catch(() => undefined);
       opts.hooks?.onPhase?.('verify');
       const check = await checkOutputConcurrent(temp, hasher, digests, pool);
+      await synced;
       if (!check.ok) {
         throw new SyncdocError(ExitCode.problems, `verification failed: digests differ for ${check.mismatched.join(', ') || '(no migration_log)'}`, {
           code: 'E_MIGRATE_VERIFY',
@@ -93,7 +147,7 @@ export async function migrateSnapshot(opts: MigrateOptions): Promise<MigrationRe
       throw err;
     }
   } finally {
-    await pool?.close();
+    await Promise.all([pool?.close(), planner?.close()]);
     snapshot.close();
   }
 }
