@@ -19,7 +19,7 @@ import { unifiedTableSpec } from '../integrity/unified.js';
 import { applyUnifiedSchema } from '../schema/index.js';
 import { bulkWhere, type BulkCopy } from './bulk.js';
 import { CollectionDigester, contentSelect, encoderOf, layoutOf, rowEncoderOf, rowValues, type CollectionLayout } from './rows.js';
-import type { LegacyInput, MigrationPlan } from './types.js';
+import type { MigrationPlan } from './types.js';
 import { quoteIdent, quoteLiteral } from '../readers/sqlite.js';
 
 export interface ApplyHooks {
@@ -87,42 +87,9 @@ export async function applyPlan(
   hooks: ApplyHooks = {},
   ahead: ReadonlyMap<BulkCopy, readonly AheadRange[]> = new Map(),
 ): Promise<Record<string, string>> {
-  const { digests, synced } = await writePlan(pendingPlan(plan), tempPath, hasher, hooks, ahead);
+  const { digests, synced } = await writePlan(plan, tempPath, hasher, hooks, ahead);
   await synced;
   return digests;
-}
-
-/**
- * A plan still being computed, with what apply needs before it: the collections in the plan's
- * order, the bulk copies, and `early`, the collection whose bulk copies may be written before the
- * plan is known because every collection before it holds no rows (so the bytes are those of
- * writing the finished plan).
- */
-export interface PendingPlan {
-  collections: readonly string[];
-  bulk: readonly BulkCopy[];
-  early: string | null;
-  plan: Promise<MigrationPlan>;
-}
-
-export function pendingPlan(plan: MigrationPlan): PendingPlan {
-  return { collections: plan.collections, bulk: plan.bulk, early: null, plan: Promise.resolve(plan) };
-}
-
-/**
- * The collection whose bulk copies can be written before planning (see `PendingPlan`): the first
- * collection, in the order `planMigration` gives them, that holds any row, if it has a bulk copy.
- * A collection's records come from its own batches only, so one with neither records nor a bulk
- * copy writes no row.
- */
-export function earlyCollection(input: LegacyInput): { collections: string[]; early: string | null } {
-  const collections = [...new Set([...input.collections, ...input.batches.map((b) => b.collection)])].sort();
-  for (const c of collections) {
-    const bulk = input.bulk.some((b) => b.collection === c && b.count > 0);
-    if (bulk) return { collections, early: c };
-    if (input.batches.some((b) => b.collection === c && b.records.length > 0)) break;
-  }
-  return { collections, early: null };
 }
 
 /**
@@ -131,14 +98,12 @@ export function earlyCollection(input: LegacyInput): { collections: string[]; ea
  * it must await `synced` before publishing.
  */
 export async function writePlan(
-  pending: PendingPlan,
+  plan: MigrationPlan,
   tempPath: string,
   hasher: RecordHasher,
   hooks: ApplyHooks = {},
   ahead: ReadonlyMap<BulkCopy, readonly AheadRange[]> = new Map(),
 ): Promise<{ digests: Record<string, string>; synced: Promise<void> }> {
-  // awaited inside the transaction; a failed plan must not count as unhandled meanwhile
-  pending.plan.catch(() => undefined);
   rmSync(tempPath, { force: true });
   rmSync(`${tempPath}-journal`, { force: true });
   const db = new Database(tempPath);
@@ -156,43 +121,28 @@ export async function writePlan(
     hooks.onStep?.('schema');
     // ATTACH cannot run inside a transaction: every bulk source is attached first
     const aliases = new Map<string, string>();
-    for (const b of pending.bulk) {
+    for (const b of plan.bulk) {
       if (aliases.has(b.localPath)) continue;
       const alias = `legacy${aliases.size}`;
       db.prepare(`ATTACH DATABASE ? AS ${alias}`).run(b.localPath);
       aliases.set(b.localPath, alias);
     }
     const bulkDigests = new Map<string, DigestAccumulator>();
-    let planned: MigrationPlan | undefined;
-    const earlyAt = pending.early === null ? -1 : pending.collections.indexOf(pending.early);
-    const known = async (): Promise<MigrationPlan> => {
-      if (planned !== undefined) return planned;
-      const p = await pending.plan;
-      // what was written before the plan was known must be what the plan writes first
-      const same = p.collections.length === pending.collections.length && p.collections.every((c, i) => c === pending.collections[i]);
-      const sameBulk = p.bulk.length === pending.bulk.length && p.bulk.every((b, i) => b === pending.bulk[i]);
-      if (!same || !sameBulk || p.records.some((r) => pending.collections.indexOf(r.collection) < earlyAt)) {
-        throw new Error('internal: the plan does not start as its pending head said');
-      }
-      return (planned = p);
-    };
-    const digests = (plan: MigrationPlan): Record<string, string> => {
+    const digests = (): Record<string, string> => {
       const out: Record<string, string> = {};
       for (const c of plan.collections) {
-        const base = DigestAccumulator.fromDigest(JSON.parse(plan.digests[c]!) as CollectionDigest);
+        const planned = DigestAccumulator.fromDigest(JSON.parse(plan.digests[c]!) as CollectionDigest);
         const extra = bulkDigests.get(c);
-        out[c] = JSON.stringify((extra === undefined ? base : base.merge(extra)).toDigest());
+        out[c] = JSON.stringify((extra === undefined ? planned : planned.merge(extra)).toDigest());
       }
       return out;
     };
     // one transaction, begun by hand: the bulk ranges hashed ahead are awaited inside it
     db.exec('BEGIN');
     try {
-      for (const [at, collection] of pending.collections.entries()) {
-        // the early collection's bulk copies go in while the plan is computed; the rest wait for it
-        if (at > earlyAt) await known();
+      for (const collection of plan.collections) {
         const layout = layoutOf(collection);
-        for (const b of pending.bulk.filter((x) => x.collection === collection)) {
+        for (const b of plan.bulk.filter((x) => x.collection === collection)) {
           const acc = bulkDigests.get(collection) ?? new DigestAccumulator();
           bulkDigests.set(collection, acc);
           const alias = aliases.get(b.localPath)!;
@@ -212,11 +162,9 @@ export async function writePlan(
           }
           if (written !== b.count) throw new Error(`bulk copy of ${b.table}: ${written} row(s) written, ${b.count} planned`);
         }
-        if (at < earlyAt) continue; // no rows (checked once the plan is known)
         const stmt = db.prepare(insertSql(layout.table, layout.columns));
-        for (const r of (await known()).records) if (r.collection === collection) stmt.run(rowValues(layout, r));
+        for (const r of plan.records) if (r.collection === collection) stmt.run(rowValues(layout, r));
       }
-      const plan = await known();
       const q = db.prepare(insertSql('sync_queue', QUEUE_COLUMNS));
       for (const r of plan.queue) {
         q.run([
@@ -237,7 +185,7 @@ export async function writePlan(
           r.createdAt,
         ]);
       }
-      complete = digests(plan);
+      complete = digests();
       const m = db.prepare(insertSql('sync_metadata', ['collection', 'cursor', 'last_sync_at', 'initial_sync_complete']));
       for (const s of plan.syncMeta) m.run([s.collection, s.cursor, s.lastSyncAt, s.initialSyncComplete ? 1 : 0]);
       db.prepare(

@@ -10,10 +10,9 @@ import { ExitCode, SyncdocError, UsageError } from '../errors.js';
 import { createRecordHasher } from '../integrity/index.js';
 import { openSnapshot } from '../snapshot/open.js';
 import type { Snapshot } from '../snapshot/types.js';
-import { checkOutputConcurrent, earlyCollection, writePlan, migrateScanContext, migrationPool, type ApplyHooks } from './apply.js';
+import { checkOutputConcurrent, writePlan, migrateScanContext, migrationPool, type ApplyHooks } from './apply.js';
 import { loadLegacy } from './load.js';
 import { planMigration } from './plan.js';
-import { Planner } from './plan-thread.js';
 import { publish, removeStaleTemps, tempPathFor } from './publish.js';
 import { buildReport, type MigrationReport } from './report.js';
 import type { ConflictRule } from './types.js';
@@ -83,22 +82,19 @@ export async function migrateSnapshot(opts: MigrateOptions): Promise<MigrationRe
   // in-process (sooner than workers start), so a pool started for one is closed unused.
   const guess = inputAtLeast(resolve(opts.snapshot), POOL_MIN_BYTES);
   let pool = guess ? migrationPool() : undefined;
-  let planner = guess && !opts.dryRun ? new Planner() : undefined;
   let snapshot: Snapshot;
   try {
     snapshot = await openSnapshot(opts.snapshot);
   } catch (err) {
-    await Promise.all([pool?.close(), planner?.close()]);
+    await pool?.close();
     throw err;
   }
   const large = snapshot.stores.reduce((n, s) => n + s.sizeBytes, 0) >= POOL_MIN_BYTES;
   if (!large) {
-    await Promise.all([pool?.close(), planner?.close()]);
+    await pool?.close();
     pool = undefined;
-    planner = undefined;
   } else if (!guess) {
     pool = migrationPool();
-    planner = opts.dryRun ? undefined : new Planner();
   }
   try {
     opts.hooks?.onPhase?.('plan');
@@ -110,21 +106,16 @@ export async function migrateSnapshot(opts: MigrateOptions): Promise<MigrationRe
       // the bulk rows' checksums are hashed on the workers while this thread reads and plans
       hashAhead: !opts.dryRun,
     });
-    const planOpts = { conflict: opts.conflict, ...(opts.nowMs === undefined ? {} : { nowMs: opts.nowMs }) };
-    // a large migration plans on a worker while this thread starts writing the bulk copy
-    const extras = { aliases: loaded.aliases };
-    const planning =
-      planner === undefined ? Promise.resolve(planMigration(loaded.input, planOpts, hasher, extras)) : planner.plan(loaded.input, planOpts, hasher, extras);
-    planning.catch(() => undefined);
-    if (opts.dryRun) return buildReport(await planning, { out, dryRun: true, verified: null });
+    const plan = planMigration(loaded.input, { conflict: opts.conflict, ...(opts.nowMs === undefined ? {} : { nowMs: opts.nowMs }) }, hasher, {
+      aliases: loaded.aliases,
+    });
+    if (opts.dryRun) return buildReport(plan, { out, dryRun: true, verified: null });
 
     removeStaleTemps(out);
     const temp = tempPathFor(out, process.pid);
     try {
       opts.hooks?.onPhase?.('apply');
-      const head = earlyCollection(loaded.input);
-      const { digests, synced } = await writePlan({ ...head, bulk: loaded.input.bulk, plan: planning }, temp, hasher, opts.hooks, loaded.ahead);
-      const plan = await planning;
+      const { digests, synced } = await writePlan(plan, temp, hasher, opts.hooks, loaded.ahead);
       // the file is re-read while its fsync runs; it is published only once both are done
       synced.catch(() => undefined);
       opts.hooks?.onPhase?.('verify');
@@ -147,7 +138,7 @@ export async function migrateSnapshot(opts: MigrateOptions): Promise<MigrationRe
       throw err;
     }
   } finally {
-    await Promise.all([pool?.close(), planner?.close()]);
+    await pool?.close();
     snapshot.close();
   }
 }
