@@ -38,6 +38,21 @@ describe('scan pool', () => {
     }
   });
 
+  it('a background task waits until no other task does', async () => {
+    const { task } = await setup();
+    const ctx = { ...comparisonContext({}, false), hasher: await createRecordHasher() };
+    const pool = new ScanPool(1, workerScript()!);
+    const order: string[] = [];
+    const run = (name: string, background: boolean): Promise<void> => pool.run(task, ctx, { background }).then(() => void order.push(name));
+    try {
+      // the first takes the only worker; of the rest, the foreground ones go first, each in turn
+      await Promise.all([run('first', false), run('ahead-1', true), run('ahead-2', true), run('second', false), run('third', false)]);
+      expect(order).toEqual(['first', 'second', 'third', 'ahead-1', 'ahead-2']);
+    } finally {
+      await pool.close();
+    }
+  });
+
   it('a worker that dies does not hang the scan: the task reruns in-process', async () => {
     const { db, task, dir } = await setup();
     const broken = join(dir, 'broken-worker.mjs');

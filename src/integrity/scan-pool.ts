@@ -29,6 +29,8 @@ export class ScanPool {
   private readonly workers: Worker[] = [];
   private readonly idle: Worker[] = [];
   private readonly queue: Array<{ req: WorkerRequest; pending: Pending }> = [];
+  /** Tasks that run only when no other task waits (work done ahead, which nothing awaits yet). */
+  private readonly background: Array<{ req: WorkerRequest; pending: Pending }> = [];
   private readonly inflight = new Map<number, Pending>();
   private seq = 0;
 
@@ -65,14 +67,15 @@ export class ScanPool {
     this.failure ??= new WorkerUnavailableError(err.message);
     for (const p of this.inflight.values()) p.reject(this.failure);
     this.inflight.clear();
-    for (const q of this.queue.splice(0)) q.pending.reject(this.failure);
+    for (const q of [...this.queue.splice(0), ...this.background.splice(0)]) q.pending.reject(this.failure);
   }
 
-  run(task: ScanTask, ctx: ScanContext): Promise<ScanResult> {
+  /** Runs a task on the first free worker; a `background` one only when no other task waits. */
+  run(task: ScanTask, ctx: ScanContext, opts: { background?: boolean } = {}): Promise<ScanResult> {
     if (this.failure) return Promise.reject(this.failure);
     return new Promise((resolve, reject) => {
       const req: WorkerRequest = { seq: this.seq++, task, options: ctx.options, algorithm: ctx.hasher.algorithm };
-      this.queue.push({ req, pending: { resolve, reject } });
+      (opts.background === true ? this.background : this.queue).push({ req, pending: { resolve, reject } });
       this.pump();
     });
   }
@@ -83,9 +86,9 @@ export class ScanPool {
   }
 
   private pump(): void {
-    while (this.idle.length > 0 && this.queue.length > 0) {
+    while (this.idle.length > 0 && this.queue.length + this.background.length > 0) {
       const w = this.idle.pop()!;
-      const { req, pending } = this.queue.shift()!;
+      const { req, pending } = (this.queue.length > 0 ? this.queue : this.background).shift()!;
       this.inflight.set(req.seq, pending);
       w.postMessage(req);
     }

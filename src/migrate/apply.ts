@@ -5,7 +5,8 @@
  * never the output: a crash here leaves the output path untouched. Page size, encoding and journal
  * settings are set explicitly so the bytes depend only on the plan and the SQLite library.
  */
-import { closeSync, fsyncSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
@@ -86,6 +87,23 @@ export async function applyPlan(
   hooks: ApplyHooks = {},
   ahead: ReadonlyMap<BulkCopy, readonly AheadRange[]> = new Map(),
 ): Promise<Record<string, string>> {
+  const { digests, synced } = await writePlan(plan, tempPath, hasher, hooks, ahead);
+  await synced;
+  return digests;
+}
+
+/**
+ * `applyPlan` without waiting for the fsync: `synced` settles when the written file is on disk.
+ * The fsync runs on libuv's thread pool, so the caller can re-read (verify) the file meanwhile;
+ * it must await `synced` before publishing.
+ */
+export async function writePlan(
+  plan: MigrationPlan,
+  tempPath: string,
+  hasher: RecordHasher,
+  hooks: ApplyHooks = {},
+  ahead: ReadonlyMap<BulkCopy, readonly AheadRange[]> = new Map(),
+): Promise<{ digests: Record<string, string>; synced: Promise<void> }> {
   rmSync(tempPath, { force: true });
   rmSync(`${tempPath}-journal`, { force: true });
   const db = new Database(tempPath);
@@ -203,13 +221,16 @@ export async function applyPlan(
   } finally {
     db.close();
   }
-  const fd = openSync(tempPath, 'r+');
+  return { digests: complete, synced: fsyncFile(tempPath) };
+}
+
+async function fsyncFile(path: string): Promise<void> {
+  const fh = await open(path, 'r+');
   try {
-    fsyncSync(fd);
+    await fh.sync();
   } finally {
-    closeSync(fd);
+    await fh.close();
   }
-  return complete;
 }
 
 export interface OutputCheck {
@@ -381,9 +402,10 @@ export function hashBulkRows(
   for (let from = lo; from <= hi; from += rangeRows) {
     const range = [from, Math.min(hi, from + rangeRows - 1)] as const;
     const task = { mode: 'row-hashes' as const, dbPath: b.localPath, table: b.table, idSql: b.idExpr, columns: b.contentExprs, specs, range };
-    // only on the pool: if the workers are gone, apply hashes the range inline instead
+    // only on the pool: if the workers are gone, apply hashes the range inline instead; in the
+    // background, so the scans the load waits for go first
     const hashes = previous.then(() =>
-      pool.run(task, ctx).then(
+      pool.run(task, ctx, { background: true }).then(
         (r) => (r.mode === 'row-hashes' ? { lo: range[0], hex: Buffer.from(r.hex.buffer, r.hex.byteOffset, r.hex.byteLength), buckets: r.buckets, rows: r.rows, counts: r.counts, sums: r.sums } : undefined),
         () => undefined,
       ),

@@ -6,7 +6,7 @@ import { createRecordHasher } from '../integrity/index.js';
 import { migrateScanContext } from './apply.js';
 import { COLLECTION_TABLES } from '../schema/index.js';
 import { FIXTURES, scratchDir } from '../test-support/cli.js';
-import { bulkShape, findGeneralRowids, findTableFacts, findTypeFailures, planBulkCopy } from './bulk.js';
+import { bulkShape, findGeneralRowids, findTableFacts, findTypeFailures, planBulkCopy, type BulkCopy } from './bulk.js';
 import { layoutOf } from './rows.js';
 import { migrateSnapshot } from './run.js';
 import { generateTripleLayerSnapshot } from './synthetic.js';
@@ -139,6 +139,8 @@ describe('findGeneralRowids', () => {
             expect(await findTableFacts(db, shape!, undefined)).toEqual(await findTableFacts(db, shape!, ctx));
             const want = db.prepare(`SELECT rowid FROM moods WHERE coalesce((${bulk.condition}), 0) = 0 ORDER BY rowid`).pluck().all(...bulk.params);
             expect(await findGeneralRowids(db, bulk, (await findTypeFailures(db, shape!, ctx))!, ctx)).toEqual(want);
+            // the type checks still running when the lookups start (as load does) give the same rows
+            expect(await findGeneralRowids(db, bulk, findTypeFailures(db, shape!, ctx), ctx)).toEqual(want);
           } finally {
             db.close();
           }
@@ -146,5 +148,16 @@ describe('findGeneralRowids', () => {
       ),
       { numRuns: 300 },
     );
+  });
+
+  it('gives null when the type checks cannot list rowids', async () => {
+    const db = new Database(':memory:');
+    try {
+      db.exec("CREATE TABLE moods (id TEXT, sync_status TEXT); INSERT INTO moods VALUES ('a', 'synced')");
+      const bulk = { table: 'moods', localPath: ':memory:', exclusions: [{ column: '"id"', values: '["a"]' }] } as BulkCopy;
+      expect(await findGeneralRowids(db, bulk, Promise.resolve(null), migrateScanContext(await createRecordHasher(), undefined))).toBeNull();
+    } finally {
+      db.close();
+    }
   });
 });

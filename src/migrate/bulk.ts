@@ -311,13 +311,25 @@ export async function findTypeFailures(db: SqliteDb, shape: BulkShape, ctx: Scan
  * IN` list checked on every row cost a third of the whole scan). A row passing the type checks has
  * a text id and a text or NULL server id, so it fails the condition exactly when one is listed.
  */
-export async function findGeneralRowids(db: SqliteDb, bulk: BulkCopy, typeFailures: number[], ctx: ScanContext): Promise<number[] | null> {
+export async function findGeneralRowids(
+  db: SqliteDb,
+  bulk: BulkCopy,
+  typeFailures: number[] | Promise<number[] | null>,
+  ctx: ScanContext,
+): Promise<number[] | null> {
   const span = rowidSpan(db, bulk.table);
   if (span === null) return null;
   if (span === 'empty') return [];
-  const tasks = bulk.exclusions.map((x) => ({ where: `${x.column} IN (SELECT value FROM json_each(?))`, params: [x.values], range: span }));
-  const found = new Set(typeFailures);
-  for (const id of await rowidsOf(db, bulk.localPath, bulk.table, tasks, ctx)) found.add(id);
+  // each lookup split over the workers (one without an index on its column reads the whole
+  // table), and queued at once: they need not wait for the type-check scan still running
+  const ranges = splitSpan(span, ctx.pool?.size ?? 1);
+  const tasks = bulk.exclusions.flatMap((x) => ranges.map((range) => ({ where: `${x.column} IN (SELECT value FROM json_each(?))`, params: [x.values], range })));
+  const excluded = rowidsOf(db, bulk.localPath, bulk.table, tasks, ctx);
+  excluded.catch(() => undefined);
+  const failures = await typeFailures;
+  if (failures === null) return null;
+  const found = new Set(failures);
+  for (const id of await excluded) found.add(id);
   return [...found].sort((a, b) => a - b);
 }
 

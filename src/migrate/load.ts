@@ -123,7 +123,7 @@ export async function loadLegacy(snapshot: Snapshot, opts: LoadOptions): Promise
         batches.push(readDeviceSource(spec, cache, log));
         continue;
       }
-      const failures = e?.failures ? await e.failures : null;
+      const failures = e?.failures ?? null;
       const general = failures === null || opts.scan === undefined ? null : await findGeneralRowids(cache.db(spec.store), plan, failures, opts.scan);
       const where =
         general === null

@@ -16,25 +16,32 @@ export interface CopyResult {
   sizeBytes: number;
 }
 
+/**
+ * Bytes per read: the default 64 KiB chunks cost a third more CPU on a 200 MB database (the
+ * stream's per-chunk calls and system calls), 1 MiB ones are as fast as 4 MiB and still small.
+ */
+const CHUNK_BYTES = 2 ** 20;
+
 export async function copyWithHash(src: string, dest: string): Promise<CopyResult> {
   mkdirSync(dirname(dest), { recursive: true, mode: 0o700 });
   const hash = createHash('sha256');
   let sizeBytes = 0;
   const tap = new Transform({
+    highWaterMark: CHUNK_BYTES,
     transform(chunk: Buffer, _enc, done) {
       hash.update(chunk);
       sizeBytes += chunk.length;
       done(null, chunk);
     },
   });
-  await pipeline(createReadStream(src), tap, createWriteStream(dest, { mode: 0o600 }));
+  await pipeline(createReadStream(src, { highWaterMark: CHUNK_BYTES }), tap, createWriteStream(dest, { mode: 0o600, highWaterMark: CHUNK_BYTES }));
   return { sha256: hash.digest('hex'), sizeBytes };
 }
 
 export async function hashFile(path: string): Promise<CopyResult> {
   const hash = createHash('sha256');
   let sizeBytes = 0;
-  for await (const chunk of createReadStream(path) as AsyncIterable<Buffer>) {
+  for await (const chunk of createReadStream(path, { highWaterMark: CHUNK_BYTES }) as AsyncIterable<Buffer>) {
     hash.update(chunk);
     sizeBytes += chunk.length;
   }

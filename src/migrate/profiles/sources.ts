@@ -134,15 +134,21 @@ export function readDeviceSource(
   if (spec.kind === 'sqlite') {
     source = `${spec.store}#${spec.table}`;
     const filter = where === undefined ? '' : ` WHERE ${where.sql}`;
-    const read = cache
+    const stmt = cache
       .db(spec.store)
       .prepare(`SELECT rowid AS "${ROWID}", * FROM ${quoteIdent(spec.table)}${filter} ORDER BY rowid`)
-      .all(...(where?.params ?? [])) as Array<Record<string, unknown>>;
-    const rowids = read.map((r) => {
-      const id = r[ROWID] as number;
-      delete r[ROWID];
-      return id;
-    });
+      .raw(true);
+    const names = stmt.columns().map((c) => c.name);
+    // each row's object built here without the rowid (deleting a key from better-sqlite3's row
+    // objects made every one a slow dictionary object); a repeated column name keeps its last value
+    const read: Array<Record<string, unknown>> = [];
+    const rowids: number[] = [];
+    for (const values of stmt.all(...(where?.params ?? [])) as unknown[][]) {
+      rowids.push(values[0] as number);
+      const row: Record<string, unknown> = {};
+      for (let i = 1; i < names.length; i++) row[names[i]!] = values[i];
+      read.push(row);
+    }
     onRows?.(read, rowids);
     rows = read;
   } else {
