@@ -80,14 +80,8 @@ export function storedReport(plan: MigrationPlan): object {
  * A bulk copy hashed ahead (`ahead`) is inserted range by range as each range's checksums arrive,
  * so the rows already hashed go in while the scan workers hash the rest.
  */
-export async function applyPlan(
-  plan: MigrationPlan,
-  tempPath: string,
-  hasher: RecordHasher,
-  hooks: ApplyHooks = {},
-  ahead: ReadonlyMap<BulkCopy, readonly AheadRange[]> = new Map(),
-): Promise<Record<string, string>> {
-  const { digests, synced } = await writePlan(plan, tempPath, hasher, hooks, ahead);
+export async function applyPlan(...args: Parameters<typeof writePlan>): Promise<Record<string, string>> {
+  const { digests, synced } = await writePlan(...args);
   await synced;
   return digests;
 }

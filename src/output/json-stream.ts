@@ -642,7 +642,7 @@ export function jsonStreamBytes(doc: unknown, plainNames?: ReadonlySet<string>):
  * stream each chunk waits for a deferred callback and a 'drain' before the walk goes on. Pipes,
  * sockets and terminals get undefined: process.stdout handles them.
  */
-export function stdoutFileSink(): JsonSink | undefined {
+function stdoutFileSink(): JsonSink | undefined {
   let st: Stats;
   try {
     st = fstatSync(1);
@@ -662,8 +662,8 @@ export function stdoutFileSink(): JsonSink | undefined {
   return sink;
 }
 
-/** `renderJson`'s document, streamed to `out` (process.stdout by default). */
-export async function writeJsonStream(doc: unknown, out: JsonSink = process.stdout, plainNames?: ReadonlySet<string>): Promise<void> {
+/** `renderJson`'s document, streamed to `out` (by default stdout: fd 1 directly when it is a file). */
+export async function writeJsonStream(doc: unknown, out: JsonSink = stdoutFileSink() ?? process.stdout, plainNames?: ReadonlySet<string>): Promise<void> {
   await new JsonStreamWriter(out, plainNames).document(doc);
 }
 

@@ -4,7 +4,8 @@
  * because explaining damage is the point. A folder or archive goes through `openSnapshot`, and
  * every MMKV instance detected in it is decoded from syncdoc's private copy. Inputs are only read.
  */
-import { close, fstat, open, read, readFileSync, statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { InputError, isSyncdocError } from '../errors.js';
 import type { Finding } from '../findings.js';
@@ -73,19 +74,23 @@ function isArchiveName(path: string): boolean {
 }
 
 /**
- * A regular file's bytes in one read on the thread pool; undefined on any error or short read,
- * and then the decoder reads the file itself (and reports what went wrong).
+ * A regular file's bytes in one read on the thread pool (readFile would read it in chunks);
+ * undefined on any error or short read, and then the decoder reads the file itself (and reports
+ * what went wrong).
  */
-function readAhead(path: string): Promise<Buffer | undefined> {
-  return new Promise((resolve) => {
-    open(path, 'r', (err, fd) => {
-      if (err) return resolve(undefined);
-      const done = (bytes: Buffer | undefined): void => close(fd, () => resolve(bytes));
-      fstat(fd, (statErr, st) => {
-        if (statErr || !st.isFile()) return done(undefined);
-        const bytes = Buffer.allocUnsafeSlow(st.size);
-        read(fd, bytes, 0, st.size, 0, (readErr, n) => done(readErr || n !== st.size ? undefined : bytes));
-      });
-    });
-  });
+async function readAhead(path: string): Promise<Buffer | undefined> {
+  try {
+    const fh = await open(path, 'r');
+    try {
+      const st = await fh.stat();
+      if (!st.isFile()) return undefined;
+      const bytes = Buffer.allocUnsafeSlow(st.size);
+      const { bytesRead } = await fh.read(bytes, 0, st.size, 0);
+      return bytesRead === st.size ? bytes : undefined;
+    } finally {
+      await fh.close();
+    }
+  } catch {
+    return undefined;
+  }
 }

@@ -46,7 +46,7 @@ export function register(program: Command): void {
 async function render(report: MmkvReport, globals: GlobalOptions): Promise<void> {
   if (globals.json) {
     const { SCHEMA_VERSION } = await import('../../output/json.js');
-    const { stdoutFileSink, writeJsonStream } = await import('../../output/json-stream.js');
+    const { writeJsonStream } = await import('../../output/json-stream.js');
     const { mmkvEntriesJson } = await import('../../readers/mmkv.js');
     // Each instance's members in order, its entries as a source that writes them from the file's
     // bytes (a spread would make all 200k entry objects first).
@@ -59,7 +59,7 @@ async function render(report: MmkvReport, globals: GlobalOptions): Promise<void>
     const doc = { schemaVersion: SCHEMA_VERSION, ...(single === undefined ? { verdict: report.verdict, instances: report.instances.map(asJson), findings: report.findings } : asJson(single)) };
     // renderJson's bytes, streamed: a 200k-key instance is ~120 MB of JSON, never one string.
     // rawHex (hex, or the redaction placeholder) is half the bytes and never needs escaping.
-    await writeJsonStream(doc, stdoutFileSink() ?? process.stdout, new Set(['rawHex']));
+    await writeJsonStream(doc, undefined, new Set(['rawHex']));
     return;
   }
   await writeOut(await renderHuman(report, globals));
