@@ -84,7 +84,7 @@ export function enumerateJobs(scenarios: readonly LoadedScenario[], algorithms: 
   return jobs;
 }
 
-/** Chunks a worker holds: the next is queued while one runs. */
+/** Run chunks a worker holds: the next is queued while one runs (a shrink, long and alone, is not: queued, it could wait behind another while a worker idles). */
 const AHEAD = 2;
 /** Largest chunk of runs: few messages while much is left. */
 const MAX_CHUNK = 256;
@@ -160,7 +160,7 @@ async function runPool<R>(
       w.on('exit', () => {
         if (mine > 0) fail(new Error('simulation worker exited with work outstanding'));
       });
-      for (let k = 0; k < AHEAD; k++) if (feed(w)) mine++;
+      for (let k = kind === 'shrink' ? 1 : AHEAD; k > 0; k--) if (feed(w)) mine++;
     }
     await new Promise<void>((resolve) => {
       settle = resolve;
