@@ -35,7 +35,7 @@ const history = (writes: WriteRecord[], events: HistoryEvent[], extra: Partial<H
 });
 
 // values of the wrong type too: a cast history must still serialise as JSON.stringify would
-const anyNum = fc.oneof(fc.integer({ min: -1, max: 1e6 }), fc.integer(), fc.double(), fc.constantFrom(NaN, Infinity, -0, 2 ** 31, -(2 ** 31), 2 ** 60, 1e21, 5e-324), fc.string() as fc.Arbitrary<unknown> as fc.Arbitrary<number>);
+const anyNum = fc.oneof(fc.integer({ min: -1, max: 1e6 }), fc.integer(), fc.double(), fc.constantFrom(NaN, Infinity, -0, 2 ** 31, -(2 ** 31), 2 ** 60, 1e21, 5e-324, -0.0000012345678901234567, -1.2345678901234567e-308), fc.string() as fc.Arbitrary<unknown> as fc.Arbitrary<number>);
 const anyStr = fc.oneof(fc.string(), fc.string({ unit: 'grapheme' }), fc.string({ minLength: 40, maxLength: 200 }), fc.constantFrom('$exists', 'a"b\\c\n', '\u2028', '\ud800', 'é', '\u007f', '😀'), fc.integer() as fc.Arbitrary<unknown> as fc.Arbitrary<string>);
 const scalar = fc.oneof(anyStr, anyNum, fc.boolean(), fc.constant(null));
 const anyValue = fc.oneof(scalar, fc.constantFrom(undefined, [1, 'x'], { a: [null] }, new Date(0), Object.create(null) as unknown, () => 1), fc.array(anyNum, { maxLength: 3 }));

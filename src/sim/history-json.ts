@@ -143,7 +143,7 @@ const TRUE = utf8('true');
 const FALSE = utf8('false');
 const NULL = utf8('null');
 const [COMMA, OPEN, CLOSE, OPEN_BRACE, CLOSE_BRACE] = [44, 91, 93, 123, 125];
-/** Room for one number: the longest JSON writes is 24 bytes (-1.2345678901234567e-308). */
+/** Room for one number: the longest JSON writes is 25 bytes (-0.0000012345678901234567). */
 const NUM = 25;
 
 /** Copies `piece` to b[p…], returns the end: short pieces byte by byte (a TypedArray `set` call costs more). */
