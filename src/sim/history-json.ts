@@ -252,7 +252,6 @@ function allFinite(a: readonly number[]): boolean {
   return true;
 }
 
-/** A `set` event: `{"t":…` + the cached middle + from, to. False if it does not fit the buffer. */
 // a change to a record is a run of `set` events for one (replica, key): its field map, looked up once
 let lastAt = '';
 let lastKey = '';
@@ -275,6 +274,7 @@ function setPiece(at: string, key: string, f: string): Uint8Array {
   return r;
 }
 
+/** A `set` event: `{"t":…` + the cached middle + from, to. False if it does not fit the buffer. */
 function setEvent(o: Out, s: SetEvent): boolean {
   const m = setPiece(s.at, s.key, s.f);
   if (!o.room(m.length + 12 + 3 * NUM)) return false;
@@ -290,6 +290,7 @@ function setEvent(o: Out, s: SetEvent): boolean {
   return true;
 }
 
+/** A `send` event, sent or dropped: `{"t":…` + m + the cached middle + n + its outcome. False if it does not fit the buffer. */
 function sendEvent(o: Out, s: SendEvent | DroppedSendEvent, dropped: boolean): boolean {
   const m = mid(sendMids, s.from, s.to, s.kind, sendMid);
   const tail = dropped ? q((s as DroppedSendEvent).drop) : undefined;
