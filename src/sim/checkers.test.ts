@@ -189,3 +189,38 @@ describe('declared violations', () => {
     expect(checkHistory(h, serverWins.declarations)['no-lost-write'].verdict).toBe('fail');
   });
 });
+
+describe('violation order', () => {
+  // records and fields are met in the order the history made them (n2 before n1, title before
+  // body); violations are reported by key, then field, as a sorted walk would find them
+  const i2 = w(0, 'initial', 'create', 'notes/n2', { title: 'a', body: 'b' }, [1, 0, 0, 0], 0);
+  const i1 = w(1, 'initial', 'create', 'notes/n1', { title: 'c', body: 'd' }, [2, 0, 0, 0], 0);
+  const cells = (key: string, from: number, to: number): HistoryEvent[] => ['title', 'body'].flatMap((f) => everywhere(key, f, from, to));
+
+  it('no-lost-write and convergence: by key, then field', () => {
+    const p2 = w(2, 'phone', 'update', 'notes/n2', { title: 'p', body: 'p' }, [2, 1, 0, 0]);
+    const p1 = w(3, 'phone', 'update', 'notes/n1', { title: 'p', body: 'p' }, [2, 2, 0, 0]);
+    const t2 = w(4, 'tablet', 'update', 'notes/n2', { title: 't', body: 't' }, [2, 2, 1, 0]);
+    const t1 = w(5, 'tablet', 'update', 'notes/n1', { title: 't', body: 't' }, [2, 2, 2, 0]);
+    const h = history([i2, i1, p2, p1, t2, t1], [...cells('notes/n2', 0, 2), ...cells('notes/n1', 1, 3), set('server', 'notes/n2', 'title', 2, 4), set('server', 'notes/n1', 'title', 3, 5)]);
+    const report = checkHistory(h);
+    expect(report['no-lost-write'].violations.map((v) => `${v.key}.${v.field}`)).toEqual(['notes/n1.body', 'notes/n2.body']);
+    expect(report.convergence.violations.map((v) => `${v.at} ${v.key}`)).toEqual(['phone notes/n1', 'phone notes/n2', 'tablet notes/n1', 'tablet notes/n2']);
+    const all = history([i2, i1, p2, p1, t2, t1], [...cells('notes/n2', 0, 2), ...cells('notes/n1', 1, 3)]);
+    expect(checkHistory(all)['no-lost-write'].violations.map((v) => `${v.key}.${v.field}`)).toEqual(['notes/n1.body', 'notes/n1.title', 'notes/n2.body', 'notes/n2.title']);
+  });
+
+  it('no-resurrection and no-duplicate: by replica in history order, then key', () => {
+    const d2 = w(2, 'phone', 'delete', 'notes/n2', {}, [2, 1, 0, 0]);
+    const d1 = w(3, 'phone', 'delete', 'notes/n1', {}, [2, 2, 0, 0]);
+    const back = (at: string): HistoryEvent[] => [set(at, 'notes/n2', '$exists', 2, 0, 2000), set(at, 'notes/n1', '$exists', 3, 1, 2000)];
+    const h = history([i2, i1, d2, d1], [...everywhere('notes/n2', '$exists', 0, 2), ...everywhere('notes/n1', '$exists', 1, 3), ...back('tablet'), ...back('server')]);
+    expect(checkHistory(h)['no-resurrection'].violations.map((v) => `${v.at} ${v.key}`)).toEqual(['server notes/n1', 'server notes/n2', 'tablet notes/n1', 'tablet notes/n2']);
+
+    const c9 = w(2, 'phone', 'create', 'notes/n9', { title: 'x' }, [2, 1, 0, 0]);
+    const c8 = w(3, 'phone', 'create', 'notes/n8', { title: 'y' }, [2, 2, 0, 0]);
+    const lost = checkHistory(history([i2, i1, c9, c8], []));
+    expect(lost['no-duplicate'].violations.map((v) => v.key)).toEqual(['notes/n8', 'notes/n9']);
+    expect(lost['no-lost-write'].violations.map((v) => v.key)).toEqual(['notes/n8', 'notes/n9']);
+  });
+});

@@ -6,7 +6,7 @@
  * does not fail the checker. Checkers never look at the algorithm's metadata, only at provenance.
  */
 import type { Declaration } from './algorithms/types.js';
-import { happensAfter, type History, type WriteRecord } from './history.js';
+import { happensAfter, type History, type HistoryEvent, type WriteRecord } from './history.js';
 import { EXISTS } from './model.js';
 
 export const CHECKER_NAMES = ['convergence', 'no-lost-write', 'no-duplicate', 'no-resurrection', 'outbox-drained', 'causality'] as const;
@@ -44,6 +44,8 @@ interface Replay {
   state: State;
   /** Server key → logical record key (duplicates made by a server without op keys). */
   baseOf: Map<string, string>;
+  /** The `set` events that moved a cell back to a write that happened before the one it held (causality's violations, found in the same pass). */
+  backwards: Array<Extract<HistoryEvent, { e: 'set' }>>;
 }
 
 function replay(h: History): Replay {
@@ -60,6 +62,7 @@ function replay(h: History): Replay {
     }
   }
   const baseOf = new Map<string, string>();
+  const backwards: Replay['backwards'] = [];
   // a change to a record is a run of `set` events for one (replica, key): look the record up once
   let lastAt: string | undefined;
   let lastKey: string | undefined;
@@ -78,9 +81,12 @@ function replay(h: History): Replay {
       lastKey = ev.key;
     }
     if (ev.to < 0) rec.delete(ev.f);
-    else rec.set(ev.f, ev.to);
+    else {
+      rec.set(ev.f, ev.to);
+      if (ev.from >= 0 && happensAfter(h.writes, ev.from, ev.to)) backwards.push(ev);
+    }
   }
-  return { state, baseOf };
+  return { state, baseOf, backwards };
 }
 
 /** When a replica last set a cell (violations only: a backwards scan, so replay stays lean). */
@@ -115,6 +121,14 @@ function visible(h: History, rec: Map<string, number> | undefined): string | und
   return JSON.stringify(out);
 }
 
+function addTo(lists: Map<string, number[]>, k: string, w: number): void {
+  const list = lists.get(k);
+  if (list === undefined) lists.set(k, [w]);
+  else list.push(w);
+}
+
+const byString = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
 /** Writes per logical record and field (`$exists` included): what "superseded" ranges over. */
 function writesByField(h: History): Map<string, Map<string, number[]>> {
   const by = new Map<string, Map<string, number[]>>();
@@ -124,11 +138,8 @@ function writesByField(h: History): Map<string, Map<string, number[]>> {
       rec = new Map();
       by.set(w.key, rec);
     }
-    for (const f of [...Object.keys(w.fields), EXISTS]) {
-      const list = rec.get(f);
-      if (list === undefined) rec.set(f, [w.id]);
-      else list.push(w.id);
-    }
+    for (const f of Object.keys(w.fields)) addTo(rec, f, w.id);
+    addTo(rec, EXISTS, w.id);
   }
   return by;
 }
@@ -161,9 +172,12 @@ function checkConvergence(h: History, r: Replay): CheckerResult {
   const violations: Violation[] = [];
   for (const [replica, store] of r.state) {
     if (replica === 'server') continue;
-    const keys = [...new Set([...server.keys(), ...store.keys()])].sort();
-    for (const key of keys) {
-      if (sameCells(server.get(key), store.get(key))) continue;
+    // the keys whose provenance differs, in sorted order (sorting every key is the costly part)
+    const differ: string[] = [];
+    for (const [key, rec] of server) if (!sameCells(rec, store.get(key))) differ.push(key);
+    for (const key of store.keys()) if (!server.has(key)) differ.push(key);
+    differ.sort();
+    for (const key of differ) {
       const a = visible(h, server.get(key));
       const b = visible(h, store.get(key));
       if (a === b) continue;
@@ -181,16 +195,17 @@ function checkNoLostWrite(h: History, r: Replay, by: Map<string, Map<string, num
   const server = r.state.get('server')!;
   const violations: Violation[] = [];
   const seenBases = new Set<string>();
-  for (const key of [...server.keys()].sort()) {
-    const rec = server.get(key)!;
+  for (const [key, rec] of server) {
     const base = r.baseOf.get(key) ?? key;
     seenBases.add(base);
     const ex = rec.get(EXISTS);
     if (ex === undefined || valueOf(h.writes, ex, EXISTS) !== true) continue; // tombstone = absence
-    const fieldWrites = by.get(base) ?? new Map<string, number[]>();
-    const fields = [...new Set([...rec.keys(), ...fieldWrites.keys()])].filter((f) => f !== EXISTS).sort();
-    for (const f of fields) {
-      const m = maximal(h, fieldWrites.get(f) ?? []);
+    const fieldWrites = by.get(base);
+    if (fieldWrites === undefined) continue;
+    // a field no write touched has no maximal write: only the written fields can lose one
+    for (const [f, ws] of fieldWrites) {
+      if (f === EXISTS) continue;
+      const m = maximal(h, ws);
       const kept = rec.get(f);
       if (m.length === 0 || (kept !== undefined && m.includes(kept))) continue;
       const lost = kept === undefined ? m : m.filter((x) => happensAfter(h.writes, x, kept));
@@ -201,10 +216,14 @@ function checkNoLostWrite(h: History, r: Replay, by: Map<string, Map<string, num
       });
     }
   }
+  // by key, then field (found in map order)
+  violations.sort((a, b) => byString(a.key, b.key) || byString(a.field!, b.field!));
   // a record some write created that never reached the server at all
-  for (const [base, fieldWrites] of [...by].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))) {
-    if (seenBases.has(base)) continue;
-    const m = maximal(h, fieldWrites.get(EXISTS) ?? []).filter((w) => h.writes[w]!.kind !== 'delete');
+  const unseen: string[] = [];
+  for (const base of by.keys()) if (!seenBases.has(base)) unseen.push(base);
+  unseen.sort();
+  for (const base of unseen) {
+    const m = maximal(h, by.get(base)!.get(EXISTS) ?? []).filter((w) => h.writes[w]!.kind !== 'delete');
     if (m.length === 0) continue;
     violations.push({
       checker: 'no-lost-write', key: base, field: EXISTS, at: 'server', t: h.end.t, lost: m,
@@ -224,18 +243,21 @@ function checkNoDuplicate(h: History, r: Replay): CheckerResult {
   const creates = new Map<string, number[]>();
   for (const w of h.writes) {
     if (w.kind !== 'create' || w.originKind === 'initial') continue;
-    creates.set(w.key, [...(creates.get(w.key) ?? []), w.id]);
+    addTo(creates, w.key, w.id);
   }
   const violations: Violation[] = [];
   let missing = false;
-  for (const key of [...creates.keys()].sort()) {
-    const ws = creates.get(key)!;
+  const wrong: string[] = [];
+  for (const [key, ws] of creates) {
     const n = count.get(key) ?? 0;
     if (n === ws.length) continue;
-    if (n < ws.length && !h.end.quiesced) {
-      missing = true;
-      continue;
-    }
+    if (n < ws.length && !h.end.quiesced) missing = true;
+    else wrong.push(key);
+  }
+  wrong.sort();
+  for (const key of wrong) {
+    const ws = creates.get(key)!;
+    const n = count.get(key) ?? 0;
     const dups = [...server.keys()].filter((k) => (r.baseOf.get(k) ?? k) === key).sort();
     violations.push({
       checker: 'no-duplicate', key, at: 'server', t: h.end.t, lost: ws,
@@ -251,16 +273,17 @@ function checkNoResurrection(h: History, r: Replay, by: Map<string, Map<string, 
   // the same for every replica holding the record: computed once per record
   const deletesOf = new Map<string, number[]>();
   for (const [replica, store] of r.state) {
-    for (const key of [...store.keys()].sort()) {
+    const first = violations.length;
+    for (const [key, rec] of store) {
       const base = r.baseOf.get(key) ?? key;
       let deletes = deletesOf.get(base);
       if (deletes === undefined) {
         const exWrites = by.get(base)?.get(EXISTS) ?? [];
-        deletes = maximal(h, exWrites).filter((w) => h.writes[w]!.kind === 'delete');
+        deletes = exWrites.some((w) => h.writes[w]!.kind === 'delete') ? maximal(h, exWrites).filter((w) => h.writes[w]!.kind === 'delete') : [];
         deletesOf.set(base, deletes);
       }
       if (deletes.length === 0) continue;
-      const ex = store.get(key)!.get(EXISTS);
+      const ex = rec.get(EXISTS);
       if (ex === undefined || valueOf(h.writes, ex, EXISTS) !== true) continue;
       const beaten = deletes.filter((d) => happensAfter(h.writes, d, ex));
       if (beaten.length === 0) continue; // an edit concurrent with the delete may win
@@ -269,6 +292,11 @@ function checkNoResurrection(h: History, r: Replay, by: Map<string, Map<string, 
         lost: beaten, kept: ex,
         message: `${key} is alive on ${replica} by ${describeWrite(h, ex)}, which happened before ${beaten.map((d) => describeWrite(h, d)).join(', ')}`,
       });
+    }
+    // this replica's, by key (found in map order)
+    if (violations.length - first > 1) {
+      const mine = violations.splice(first).sort((a, b) => byString(a.key, b.key));
+      violations.push(...mine);
     }
   }
   return { verdict: violations.length > 0 ? 'fail' : 'pass', violations };
@@ -288,11 +316,9 @@ function checkOutboxDrained(h: History): CheckerResult {
   return { verdict: violations.length > 0 ? 'fail' : 'pass', violations };
 }
 
-function checkCausality(h: History): CheckerResult {
+function checkCausality(h: History, r: Replay): CheckerResult {
   const violations: Violation[] = [];
-  for (const ev of h.events) {
-    if (ev.e !== 'set' || ev.from < 0 || ev.to < 0) continue;
-    if (!happensAfter(h.writes, ev.from, ev.to)) continue;
+  for (const ev of r.backwards) {
     violations.push({
       checker: 'causality', key: ev.key, field: ev.f, at: ev.at, t: ev.t, lost: [ev.from], kept: ev.to,
       message: `${ev.at} moved ${ev.key}.${ev.f} from ${describeWrite(h, ev.from)} back to ${describeWrite(h, ev.to)}, which happened before it`,
@@ -331,7 +357,7 @@ export function checkHistory(h: History, declarations: readonly Declaration[] = 
     'no-duplicate': checkNoDuplicate(h, r),
     'no-resurrection': checkNoResurrection(h, r, by),
     'outbox-drained': checkOutboxDrained(h),
-    causality: checkCausality(h),
+    causality: checkCausality(h, r),
   };
   const baseOf = (key: string): string => r.baseOf.get(key) ?? key;
   for (const name of CHECKER_NAMES) {

@@ -5,7 +5,7 @@
  * lookup; `set` events record every cell a replica changed, with the provenance before and after.
  */
 import { createHash } from 'node:crypto';
-import { eventChunks } from './history-json.js';
+import { writeHistoryJson } from './history-json.js';
 import type { OpKind } from './scenario.js';
 
 export type Replica = string;
@@ -86,11 +86,8 @@ export function happensAfter(writes: readonly WriteRecord[], w2: number, w1: num
 /** sha256 of the canonical JSON of the history (writes, events, end): equal runs, equal hashes. */
 export function historyHash(h: History): string {
   const hash = createHash('sha256');
-  hash.update(JSON.stringify([h.scenario, h.algorithm, h.seed, h.replicas, h.writers]));
-  // chunked so huge histories never build one giant string
-  for (let i = 0; i < h.writes.length; i += 512) hash.update(JSON.stringify(h.writes.slice(i, i + 512)));
-  // the same text as JSON.stringify of each 512-event chunk, built faster (history-json.ts)
-  for (const chunk of eventChunks(h.events)) hash.update(chunk);
-  hash.update(JSON.stringify([h.end, h.conflicts]));
+  // the same bytes as JSON.stringify of the header, of each 512-write and 512-event chunk and of
+  // the end, written without building the strings (history-json.ts)
+  writeHistoryJson(h, hash);
   return hash.digest('hex');
 }

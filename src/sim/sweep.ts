@@ -84,7 +84,18 @@ export function enumerateJobs(scenarios: readonly LoadedScenario[], algorithms: 
   return jobs;
 }
 
-/** Runs jobs on `workers` threads (or inline for 1), results in job order. */
+/** Run chunks a worker holds: the next is queued while one runs (a shrink, long and alone, is not: queued, it could wait behind another while a worker idles). */
+const AHEAD = 2;
+/** Largest chunk of runs: few messages while much is left. */
+const MAX_CHUNK = 256;
+
+/**
+ * Runs jobs on `workers` threads (or inline for 1), results in job order. Each worker holds a chunk
+ * queued behind the one it runs, so it never waits on a round trip through the main thread; chunks
+ * shrink as the jobs run out (a share of what is left), so the workers finish together instead of
+ * one waiting out the other's last big chunk. Results go by job index: how the jobs were split and
+ * which worker ran them never shows.
+ */
 async function runPool<R>(
   kind: 'run' | 'shrink',
   jobs: Job[],
@@ -92,64 +103,73 @@ async function runPool<R>(
   inline: (job: Job) => R,
   onDone: (n: number) => void,
 ): Promise<R[]> {
-  if (opts.workers <= 1 || jobs.length <= 1) {
-    return jobs.map((j) => {
-      const r = inline(j);
-      onDone(1);
-      return r;
-    });
-  }
-  const chunkSize = kind === 'shrink' ? 1 : Math.max(1, Math.min(256, Math.ceil(jobs.length / (opts.workers * 8))));
-  const chunks: Job[][] = [];
-  for (let i = 0; i < jobs.length; i += chunkSize) chunks.push(jobs.slice(i, i + chunkSize));
-  const results: R[][] = new Array<R[]>(chunks.length);
-  const url = new URL('./worker.js', import.meta.url);
-  const count = Math.min(opts.workers, chunks.length);
+  const results = new Array<R>(jobs.length);
   let next = 0;
-  await new Promise<void>((resolve, reject) => {
-    let finished = 0;
-    let failed = false;
-    const workers: Worker[] = [];
-    const stopAll = (): void => {
-      for (const w of workers) void w.terminate();
-    };
-    const feed = (w: Worker): void => {
-      if (next >= chunks.length) {
-        void w.terminate();
-        return;
-      }
-      const chunk = next++;
-      w.postMessage({ chunk, kind, jobs: chunks[chunk] });
-    };
-    for (let i = 0; i < count; i++) {
+  /** The next chunk's [start, end), or undefined when every job is taken. */
+  const take = (): [number, number] | undefined => {
+    if (next >= jobs.length) return undefined;
+    const size = kind === 'shrink' ? 1 : Math.max(1, Math.min(MAX_CHUNK, Math.ceil((jobs.length - next) / (4 * opts.workers))));
+    const start = next;
+    next = Math.min(jobs.length, next + size);
+    return [start, next];
+  };
+  if (opts.workers <= 1 || jobs.length <= 1) {
+    for (let i = 0; i < jobs.length; i++) {
+      results[i] = inline(jobs[i]!);
+      onDone(1);
+    }
+    return results;
+  }
+
+  const url = new URL('./worker.js', import.meta.url);
+  const workers: Worker[] = [];
+  let failure: unknown;
+  let outstanding = 0;
+  let settle: (() => void) | undefined;
+  const fail = (err: unknown): void => {
+    if (failure === undefined) failure = err;
+    settle?.();
+  };
+  /** Sends `w` the next chunk, if any; true if it did. */
+  const feed = (w: Worker): boolean => {
+    const range = failure === undefined ? take() : undefined;
+    if (range === undefined) return false;
+    outstanding++;
+    w.postMessage({ start: range[0], kind, jobs: jobs.slice(range[0], range[1]) });
+    return true;
+  };
+  try {
+    for (let i = 0; i < Math.min(opts.workers, jobs.length); i++) {
       const w = new Worker(url, { workerData: { scenarios: opts.scenarios, checkDeterminism: opts.checkDeterminism, shrinkBudget: opts.shrinkBudget } });
       workers.push(w);
-      w.on('message', (msg: { chunk: number; results?: R[]; error?: string }) => {
-        if (failed) return;
+      let mine = 0; // chunks this worker holds
+      w.on('message', (msg: { start: number; results?: R[]; error?: string }) => {
+        if (failure !== undefined) return;
         if (msg.error !== undefined || msg.results === undefined) {
-          failed = true;
-          stopAll();
-          reject(new Error(`simulation worker failed: ${msg.error ?? 'no results'}`));
+          fail(new Error(`simulation worker failed: ${msg.error ?? 'no results'}`));
           return;
         }
-        results[msg.chunk] = msg.results;
+        for (let j = 0; j < msg.results.length; j++) results[msg.start + j] = msg.results[j]!;
+        outstanding--;
+        mine--;
         onDone(msg.results.length);
-        finished++;
-        if (finished === chunks.length) {
-          stopAll();
-          resolve();
-        } else feed(w);
+        if (feed(w)) mine++;
+        if (outstanding === 0) settle?.();
       });
-      w.on('error', (err) => {
-        if (failed) return;
-        failed = true;
-        stopAll();
-        reject(err);
+      w.on('error', fail);
+      w.on('exit', () => {
+        if (mine > 0) fail(new Error('simulation worker exited with work outstanding'));
       });
-      feed(w);
+      for (let k = kind === 'shrink' ? 1 : AHEAD; k > 0; k--) if (feed(w)) mine++;
     }
-  });
-  return results.flat();
+    await new Promise<void>((resolve) => {
+      settle = resolve;
+    });
+    if (failure !== undefined) throw failure;
+    return results;
+  } finally {
+    for (const w of workers) void w.terminate();
+  }
 }
 
 export async function runSweep(opts: SweepOptions): Promise<SweepResult> {

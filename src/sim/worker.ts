@@ -1,7 +1,8 @@
 /**
  * Worker-thread entry for sweeps: receives the validated scenarios once, then chunks of jobs, and
- * answers each chunk with its results in job order. It holds no state between chunks beyond the
- * scenarios, so which worker ran a chunk cannot change a result.
+ * answers each chunk with its results in job order (the next chunk is queued while one runs). It
+ * holds no state between chunks beyond the scenarios, so which worker ran a chunk cannot change a
+ * result.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { runJob, shrinkJob, type Job } from './run-job.js';
@@ -12,7 +13,8 @@ interface Init {
   checkDeterminism: boolean;
   shrinkBudget: number;
 }
-export type WorkerRequest = { chunk: number; kind: 'run' | 'shrink'; jobs: Job[] };
+/** `start`: the index of the chunk's first job in the sweep, echoed back to place the results. */
+export type WorkerRequest = { start: number; kind: 'run' | 'shrink'; jobs: Job[] };
 
 const init = workerData as Init;
 parentPort!.on('message', (req: WorkerRequest) => {
@@ -21,8 +23,8 @@ parentPort!.on('message', (req: WorkerRequest) => {
       req.kind === 'run'
         ? req.jobs.map((j) => runJob(init.scenarios, j, init.checkDeterminism))
         : req.jobs.map((j) => shrinkJob(init.scenarios, j, init.shrinkBudget));
-    parentPort!.postMessage({ chunk: req.chunk, results });
+    parentPort!.postMessage({ start: req.start, results });
   } catch (err) {
-    parentPort!.postMessage({ chunk: req.chunk, error: err instanceof Error ? `${err.message}\n${err.stack ?? ''}` : String(err) });
+    parentPort!.postMessage({ start: req.start, error: err instanceof Error ? `${err.message}\n${err.stack ?? ''}` : String(err) });
   }
 });
