@@ -161,6 +161,7 @@ export function simulate(scenario: Scenario, variant: AlgorithmVariant, seed: bi
   const latMax = scenario.network.latencyMs.max;
   const syncIntervalMs = scenario.syncIntervalMs;
   const idempotent = variant.idempotent;
+  const readsPending = alg.readsPendingFields;
   const healAt = scenario.heal.afterMs;
   const deadline = healAt + scenario.heal.budgetMs;
   let now = 0;
@@ -214,12 +215,46 @@ export function simulate(scenario: Scenario, variant: AlgorithmVariant, seed: bi
         const to = nc[f]!.w;
         if (from !== to) push(new SetEvent(now, at.id, key, f, from, to));
       }
+      // fields the new record no longer has (none when there was no record)
+      if (pc !== NO_CELLS) {
+        for (const f of Object.keys(pc)) {
+          if (!(f in nc)) push(new SetEvent(now, at.id, key, f, pc[f]!.w, -1));
+        }
+      }
+    }
+    const fromEx = prev?.ex.w ?? -1;
+    if (fromEx !== next.ex.w) push(new SetEvent(now, at.id, key, EXISTS, fromEx, next.ex.w));
+  };
+  /**
+   * `diff` of a pulled record, and what the device learns from it: it now holds a state including
+   * the writes of the cells it took from `remote`, so it knows them (and what they knew). One pass
+   * over the new cells does both; a write seen in the cell before is not learnt again (a create's
+   * cells share one write).
+   */
+  const pulled = (at: Node, key: string, prev: Rec | undefined, next: Rec, remote: Rec): void => {
+    const pc = prev === undefined ? NO_CELLS : prev.cells;
+    const nc = next.cells;
+    const rc = remote.cells;
+    let learnt = -1;
+    for (const f of Object.keys(nc)) {
+      const to = nc[f]!.w;
+      if (pc !== nc) {
+        const from = pc[f]?.w ?? -1;
+        if (from !== to) push(new SetEvent(now, at.id, key, f, from, to));
+      }
+      if (to !== learnt && rc[f]?.w === to) {
+        learn(at, to);
+        learnt = to;
+      }
+    }
+    if (pc !== nc && pc !== NO_CELLS) {
       for (const f of Object.keys(pc)) {
         if (!(f in nc)) push(new SetEvent(now, at.id, key, f, pc[f]!.w, -1));
       }
     }
     const fromEx = prev?.ex.w ?? -1;
     if (fromEx !== next.ex.w) push(new SetEvent(now, at.id, key, EXISTS, fromEx, next.ex.w));
+    if (remote.ex.w === next.ex.w) learn(at, next.ex.w);
   };
   const learn = (node: Node, w: number): void => {
     const clock = writes[w]!.clock;
@@ -579,14 +614,10 @@ export function simulate(scenario: Scenario, variant: AlgorithmVariant, seed: bi
       for (let c = 0; c < changes.length; c++) {
         const { key, rec: remote } = changes[c]!;
         const local = node.store.get(key);
-        const next = alg.pullApply(node.ctx, local, remote, pendingFields(node, key));
+        const next = alg.pullApply(node.ctx, local, remote, readsPending ? pendingFields(node, key) : null);
         if (next === undefined || next === local) continue;
-        diff(node, key, local, next);
+        pulled(node, key, local, next, remote);
         node.store.set(key, next);
-        // the device now holds a state including these writes: it knows them (and what they knew)
-        const nc = next.cells;
-        for (const f of Object.keys(nc)) if (remote.cells[f]?.w === nc[f]!.w) learn(node, nc[f]!.w);
-        if (remote.ex.w === next.ex.w) learn(node, next.ex.w);
       }
       node.cursor = cursor;
       finishCycle(node);

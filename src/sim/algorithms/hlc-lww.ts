@@ -114,6 +114,7 @@ function overwrite(prev: HlcRec | undefined, p: Payload): HlcRec {
 export const hlcLww: Algorithm = {
   name: 'hlc-lww',
   description: 'reference: hybrid logical clock per field and for existence; greatest (stamp, writer) wins',
+  readsPendingFields: false,
   declarations: [],
   initial(cells, ex) {
     const stamped: Record<string, StampedCell> = {};
