@@ -120,6 +120,11 @@ interface PushResult {
   rec: Rec | undefined;
 }
 
+/** The names of a record's cells: the record's own list when its algorithm keeps one. */
+function fieldsOf(rec: Rec): readonly string[] {
+  return rec.fields ?? Object.keys(rec.cells);
+}
+
 /** `t + skew + t·drift/1e6` in exact integer arithmetic (floor division). */
 export function localClock(t: number, clock: ClockSpec): number {
   const n = t * clock.driftPpm;
@@ -210,20 +215,26 @@ export function simulate(scenario: Scenario, variant: AlgorithmVariant, seed: bi
     const nc = next.cells;
     // records are immutable: an algorithm that kept the cells object changed no cell
     if (pc !== nc) {
-      for (const f of Object.keys(nc)) {
+      const nf = fieldsOf(next);
+      for (const f of nf) {
         const from = pc[f]?.w ?? -1;
         const to = nc[f]!.w;
         if (from !== to) push(new SetEvent(now, at.id, key, f, from, to));
       }
-      // fields the new record no longer has (none when there was no record)
-      if (pc !== NO_CELLS) {
-        for (const f of Object.keys(pc)) {
-          if (!(f in nc)) push(new SetEvent(now, at.id, key, f, pc[f]!.w, -1));
-        }
-      }
+      if (prev !== undefined && prev.fields !== nf) deleted(at, key, prev, nc);
     }
     const fromEx = prev?.ex.w ?? -1;
     if (fromEx !== next.ex.w) push(new SetEvent(now, at.id, key, EXISTS, fromEx, next.ex.w));
+  };
+  /**
+   * The set events of the fields `prev` had and the new cells do not (a record that shares its
+   * field list with the new one has none: `diff` does not ask).
+   */
+  const deleted = (at: Node, key: string, prev: Rec, nc: Rec['cells']): void => {
+    const pc = prev.cells;
+    for (const f of fieldsOf(prev)) {
+      if (!(f in nc)) push(new SetEvent(now, at.id, key, f, pc[f]!.w, -1));
+    }
   };
   /**
    * `diff` of a pulled record, and what the device learns from it: it now holds a state including
@@ -235,8 +246,9 @@ export function simulate(scenario: Scenario, variant: AlgorithmVariant, seed: bi
     const pc = prev === undefined ? NO_CELLS : prev.cells;
     const nc = next.cells;
     const rc = remote.cells;
+    const nf = fieldsOf(next);
     let learnt = -1;
-    for (const f of Object.keys(nc)) {
+    for (const f of nf) {
       const to = nc[f]!.w;
       if (pc !== nc) {
         const from = pc[f]?.w ?? -1;
@@ -247,11 +259,7 @@ export function simulate(scenario: Scenario, variant: AlgorithmVariant, seed: bi
         learnt = to;
       }
     }
-    if (pc !== nc && pc !== NO_CELLS) {
-      for (const f of Object.keys(pc)) {
-        if (!(f in nc)) push(new SetEvent(now, at.id, key, f, pc[f]!.w, -1));
-      }
-    }
+    if (pc !== nc && prev !== undefined && prev.fields !== nf) deleted(at, key, prev, nc);
     const fromEx = prev?.ex.w ?? -1;
     if (fromEx !== next.ex.w) push(new SetEvent(now, at.id, key, EXISTS, fromEx, next.ex.w));
     if (remote.ex.w === next.ex.w) learn(at, next.ex.w);
@@ -456,7 +464,7 @@ export function simulate(scenario: Scenario, variant: AlgorithmVariant, seed: bi
     if (w === undefined) {
       // the web client read the record it edits: it knows every write that state includes
       if (current !== undefined && op.op !== 'create') {
-        for (const f of Object.keys(current.cells)) learn(web, current.cells[f]!.w);
+        for (const f of fieldsOf(current)) learn(web, current.cells[f]!.w);
         learn(web, current.ex.w);
       }
       input = newWrite(web, op, key);
