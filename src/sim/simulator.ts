@@ -49,11 +49,11 @@ interface Message {
 type TimerKind = 1 | 3 | 4 | 5 | 6 | 7;
 
 /**
- * Every queued event but a delivery, in one shape (user ops are not queued: see `opOrder`): 1 sync tick, 3 response
- * timeout and 4 retry after backoff (`arg`: the request), 5 crash (`arg`: restartAfterMs), 6 restart,
- * 7 heal. With messages that is two shapes in the queue (it was six object literals), so the
- * loop's reads of `k` stay inline-cached instead of megamorphic. Fields are `declare`d, set by the
- * constructor only (no class-field definitions to run first).
+ * Every queued event but a delivery, in one shape (user ops are not queued: see `opOrder`): 1 sync
+ * tick, 3 response timeout and 4 retry after backoff (`arg`: the request), 5 crash (`arg`:
+ * restartAfterMs), 6 restart, 7 heal. With messages that is two shapes in the queue (it was six
+ * object literals), so the loop's reads of `k` stay inline-cached instead of megamorphic. Fields
+ * are `declare`d, set by the constructor only (no class-field definitions to run first).
  */
 class Timer {
   declare readonly k: TimerKind;
