@@ -16,6 +16,12 @@ export interface Cell {
 
 export interface Rec<M = unknown> {
   readonly cells: Readonly<Record<string, Cell>>;
+  /**
+   * `Object.keys(cells)`, when the algorithm keeps it: records made from one another with the same
+   * fields share one list, so the engine's diff walks them without an array per call, and two
+   * records sharing the list have the same fields (none was deleted). Never mutated.
+   */
+  readonly fields?: readonly string[];
   /** The existence flag: `v` is true for a live record, false for a tombstone. */
   readonly ex: Cell;
   /** Algorithm metadata: stamps, versions, vector clocks. */

@@ -6,7 +6,8 @@ import { FIXTURES } from '../test-support/cli.js';
 import { getAlgorithm } from './algorithms/index.js';
 import type { History, HistoryEvent } from './history.js';
 import { loadScenarioFile, type Scenario } from './scenario.js';
-import { localClock, simulate } from './simulator.js';
+import { localClock, opsByTime, simulate } from './simulator.js';
+import { materializeOps } from './workload.js';
 
 const standard = loadScenarioFile(join(FIXTURES, 'scenarios', 'standard.json')).scenario;
 const runs = (scenario: Scenario, seeds: number, algorithm = 'hlc-lww'): History[] =>
@@ -21,6 +22,20 @@ describe('simulator invariants', () => {
     expect(localClock(2_000_000, { skewMs: 5, driftPpm: 150 })).toBe(2_000_305);
     expect(localClock(999, { skewMs: 0, driftPpm: 1000 })).toBe(999); // 0.999 ms of drift floors to 0
     expect(localClock(999, { skewMs: 0, driftPpm: -1000 })).toBe(998); // floor, not truncation
+  });
+
+  it('issues user ops by time, then list order, whether or not the list is sorted', () => {
+    const at = (...ts: number[]) => ts.map((t) => ({ at: t, device: 'phone', op: 'delete' as const, collection: 'notes', id: 'n1', fields: {} }));
+    expect(opsByTime(at(1, 2, 2, 5))).toEqual([0, 1, 2, 3]);
+    expect(opsByTime(at(5, 2, 9, 2, 1))).toEqual([4, 1, 3, 0, 2]);
+    // a hand-made list out of order runs like the same list sorted (stably) by time
+    const ops = materializeOps(standard, 3n);
+    const reversed = [...ops].reverse();
+    const h = simulate(standard, getAlgorithm('hlc-lww'), 3n, { ops: reversed });
+    const byTime = opsByTime(reversed).map((i) => reversed[i]!);
+    expect(byTime.map((o) => o.at)).toEqual(ops.map((o) => o.at));
+    const writes = h.writes.filter((w) => w.origin !== 'initial');
+    expect(writes.map((w) => w.t)).toEqual([...writes.map((w) => w.t)].sort((a, b) => a - b));
   });
 
   it('keeps virtual time monotonic and ends within the heal budget', () => {

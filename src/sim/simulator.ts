@@ -46,14 +46,14 @@ interface Message {
   cursor: number;
 }
 
-type TimerKind = 0 | 1 | 3 | 4 | 5 | 6 | 7;
+type TimerKind = 1 | 3 | 4 | 5 | 6 | 7;
 
 /**
- * Every event but a delivery, in one shape: 0 user op (`arg`: its index), 1 sync tick, 3 response
- * timeout and 4 retry after backoff (`arg`: the request), 5 crash (`arg`: restartAfterMs), 6 restart,
- * 7 heal. With messages that is two shapes in the queue (it was six object literals), so the
- * loop's reads of `k` stay inline-cached instead of megamorphic. Fields are `declare`d, set by the
- * constructor only (no class-field definitions to run first).
+ * Every queued event but a delivery, in one shape (user ops are not queued: see `opOrder`): 1 sync
+ * tick, 3 response timeout and 4 retry after backoff (`arg`: the request), 5 crash (`arg`:
+ * restartAfterMs), 6 restart, 7 heal. With messages that is two shapes in the queue (it was six
+ * object literals), so the loop's reads of `k` stay inline-cached instead of megamorphic. Fields
+ * are `declare`d, set by the constructor only (no class-field definitions to run first).
  */
 class Timer {
   declare readonly k: TimerKind;
@@ -120,12 +120,30 @@ interface PushResult {
   rec: Rec | undefined;
 }
 
+/** The names of a record's cells: the record's own list when its algorithm keeps one. */
+function fieldsOf(rec: Rec): readonly string[] {
+  return rec.fields ?? Object.keys(rec.cells);
+}
+
 /** `t + skew + t·drift/1e6` in exact integer arithmetic (floor division). */
 export function localClock(t: number, clock: ClockSpec): number {
   const n = t * clock.driftPpm;
   const r = n % 1_000_000;
   const q = (n - r) / 1_000_000 - (r < 0 ? 1 : 0);
   return t + clock.skewMs + q;
+}
+
+/**
+ * Op indices in the order the queue gave them when every op was pushed first: by time, then list
+ * order. Materialised ops are already in time order (identity, no sort); a hand-made list is
+ * sorted stably.
+ */
+export function opsByTime(ops: readonly OpSpec[]): number[] {
+  const order = ops.map((_, i) => i);
+  for (let i = 1; i < ops.length; i++) {
+    if (ops[i]!.at < ops[i - 1]!.at) return order.sort((a, b) => ops[a]!.at - ops[b]!.at || a - b);
+  }
+  return order;
 }
 
 export interface SimulateOptions {
@@ -148,6 +166,7 @@ export function simulate(scenario: Scenario, variant: AlgorithmVariant, seed: bi
   const latMax = scenario.network.latencyMs.max;
   const syncIntervalMs = scenario.syncIntervalMs;
   const idempotent = variant.idempotent;
+  const readsPending = alg.readsPendingFields;
   const healAt = scenario.heal.afterMs;
   const deadline = healAt + scenario.heal.budgetMs;
   let now = 0;
@@ -196,17 +215,54 @@ export function simulate(scenario: Scenario, variant: AlgorithmVariant, seed: bi
     const nc = next.cells;
     // records are immutable: an algorithm that kept the cells object changed no cell
     if (pc !== nc) {
-      for (const f of Object.keys(nc)) {
+      const nf = fieldsOf(next);
+      for (const f of nf) {
         const from = pc[f]?.w ?? -1;
         const to = nc[f]!.w;
         if (from !== to) push(new SetEvent(now, at.id, key, f, from, to));
       }
-      for (const f of Object.keys(pc)) {
-        if (!(f in nc)) push(new SetEvent(now, at.id, key, f, pc[f]!.w, -1));
-      }
+      if (prev !== undefined && prev.fields !== nf) deleted(at, key, prev, nc);
     }
     const fromEx = prev?.ex.w ?? -1;
     if (fromEx !== next.ex.w) push(new SetEvent(now, at.id, key, EXISTS, fromEx, next.ex.w));
+  };
+  /**
+   * The set events of the fields `prev` had and the new cells do not (a record that shares its
+   * field list with the new one has none: `diff` does not ask).
+   */
+  const deleted = (at: Node, key: string, prev: Rec, nc: Rec['cells']): void => {
+    const pc = prev.cells;
+    for (const f of fieldsOf(prev)) {
+      if (!(f in nc)) push(new SetEvent(now, at.id, key, f, pc[f]!.w, -1));
+    }
+  };
+  /**
+   * `diff` of a pulled record, and what the device learns from it: it now holds a state including
+   * the writes of the cells it took from `remote`, so it knows them (and what they knew). One pass
+   * over the new cells does both; a write seen in the cell before is not learnt again (a create's
+   * cells share one write).
+   */
+  const pulled = (at: Node, key: string, prev: Rec | undefined, next: Rec, remote: Rec): void => {
+    const pc = prev === undefined ? NO_CELLS : prev.cells;
+    const nc = next.cells;
+    const rc = remote.cells;
+    const nf = fieldsOf(next);
+    let learnt = -1;
+    for (const f of nf) {
+      const to = nc[f]!.w;
+      if (pc !== nc) {
+        const from = pc[f]?.w ?? -1;
+        if (from !== to) push(new SetEvent(now, at.id, key, f, from, to));
+      }
+      if (to !== learnt && rc[f]?.w === to) {
+        learn(at, to);
+        learnt = to;
+      }
+    }
+    if (pc !== nc && prev !== undefined && prev.fields !== nf) deleted(at, key, prev, nc);
+    const fromEx = prev?.ex.w ?? -1;
+    if (fromEx !== next.ex.w) push(new SetEvent(now, at.id, key, EXISTS, fromEx, next.ex.w));
+    if (remote.ex.w === next.ex.w) learn(at, next.ex.w);
   };
   const learn = (node: Node, w: number): void => {
     const clock = writes[w]!.clock;
@@ -408,7 +464,7 @@ export function simulate(scenario: Scenario, variant: AlgorithmVariant, seed: bi
     if (w === undefined) {
       // the web client read the record it edits: it knows every write that state includes
       if (current !== undefined && op.op !== 'create') {
-        for (const f of Object.keys(current.cells)) learn(web, current.cells[f]!.w);
+        for (const f of fieldsOf(current)) learn(web, current.cells[f]!.w);
         learn(web, current.ex.w);
       }
       input = newWrite(web, op, key);
@@ -566,14 +622,10 @@ export function simulate(scenario: Scenario, variant: AlgorithmVariant, seed: bi
       for (let c = 0; c < changes.length; c++) {
         const { key, rec: remote } = changes[c]!;
         const local = node.store.get(key);
-        const next = alg.pullApply(node.ctx, local, remote, pendingFields(node, key));
+        const next = alg.pullApply(node.ctx, local, remote, readsPending ? pendingFields(node, key) : null);
         if (next === undefined || next === local) continue;
-        diff(node, key, local, next);
+        pulled(node, key, local, next, remote);
         node.store.set(key, next);
-        // the device now holds a state including these writes: it knows them (and what they knew)
-        const nc = next.cells;
-        for (const f of Object.keys(nc)) if (remote.cells[f]?.w === nc[f]!.w) learn(node, nc[f]!.w);
-        if (remote.ex.w === next.ex.w) learn(node, next.ex.w);
       }
       node.cursor = cursor;
       finishCycle(node);
@@ -612,8 +664,14 @@ export function simulate(scenario: Scenario, variant: AlgorithmVariant, seed: bi
   };
 
   // ---- schedule the run
+  // User ops are not queued: they are read in (time, list) order from `opOrder`, a second queue
+  // beside the heap, which then holds a few timers and messages instead of every op too (a heap
+  // about a quarter the size: fewer levels per push and pop). Scheduled first, the ops had the
+  // lowest sequence numbers, so at equal times an op goes before every queued event: `<=` below.
   const opNode = ops.map((op) => nodeIndex.get(op.device)!);
-  ops.forEach((op, i) => queue.push(op.at, new Timer(0, -1, i, 0)));
+  const opOrder = opsByTime(ops);
+  const opAt = opOrder.map((i) => ops[i]!.at);
+  let opPos = 0;
   for (const d of devices) scheduleTick(d, d.rng.between(1, syncIntervalMs));
   for (const f of scenario.faults) {
     if (f.kind === 'crash' && f.at < healAt) queue.push(f.at, new Timer(5, nodeIndex.get(f.device)!, f.restartAfterMs, 0));
@@ -624,21 +682,24 @@ export function simulate(scenario: Scenario, variant: AlgorithmVariant, seed: bi
   // popped events that found nothing to do (stale timers): the benchmark does not count them
   let stale = 0;
   let quiet = false;
-  while (queue.size > 0 && steps < MAX_STEPS) {
-    const t = queue.peekTime();
-    if (t > deadline) break;
+  while (steps < MAX_STEPS) {
+    const t = queue.peekTime(); // Infinity when empty
+    if (opPos < opAt.length && opAt[opPos]! <= t) {
+      if (opAt[opPos]! > deadline) break;
+      now = opAt[opPos]!;
+      steps++;
+      const i = opOrder[opPos++]!;
+      nextOp = i + 1;
+      const node = nodes[opNode[i]!]!;
+      if (node.kind === 'web') webOp(node, ops[i]!);
+      else userOp(node, ops[i]!);
+      continue; // an op never ends the run (quiesced wants every op issued and acknowledged)
+    }
+    if (queue.size === 0 || t > deadline) break;
     const ev = queue.pop();
     now = t;
     steps++;
     switch (ev.k) {
-      case 0: {
-        const op = ops[ev.arg]!;
-        nextOp = ev.arg + 1;
-        const node = nodes[opNode[ev.arg]!]!;
-        if (node.kind === 'web') webOp(node, op);
-        else userOp(node, op);
-        break;
-      }
       case 1: {
         const node = nodes[ev.node]!;
         if (ev.epoch !== node.epoch || !node.up) {

@@ -23,6 +23,7 @@ interface Payload {
 export const fieldMerge: Algorithm = {
   name: 'field-merge',
   description: 'dirty fields pushed and merged field by field; on a field changed on both sides the server wins',
+  readsPendingFields: true,
   declarations: [],
   initial: (cells, ex) => ({ cells, ex, m: { v: 1, f: {} } satisfies Meta }),
   newMem: () => null,

@@ -19,8 +19,10 @@ interface StampedCell extends Cell {
   readonly s: Stamp;
 }
 type Cells = Readonly<Record<string, StampedCell>>;
+/** `fields` is always kept: every record is built from another's list or lists its cells once. */
 interface HlcRec extends Rec<null> {
   readonly cells: Cells;
+  readonly fields: readonly string[];
   readonly ex: StampedCell;
 }
 interface Mem {
@@ -29,6 +31,8 @@ interface Mem {
 }
 interface Payload {
   cells: Record<string, StampedCell>;
+  /** Object.keys(cells). */
+  fields: readonly string[];
   ex: StampedCell;
 }
 
@@ -50,7 +54,7 @@ function observeRecord(mem: Mem, rec: Rec | undefined): void {
   const r = rec as HlcRec;
   observe(mem, r.ex.s);
   const cells = r.cells;
-  for (const k of Object.keys(cells)) observe(mem, cells[k]!.s);
+  for (const k of r.fields) observe(mem, cells[k]!.s);
 }
 
 function tick(ctx: ReplicaCtx): Stamp {
@@ -71,7 +75,7 @@ function tick(ctx: ReplicaCtx): Stamp {
  * pull reads them all). A cell keyed `$exists` (a field of that name) is not the existence flag:
  * as ever, only `ex` decides existence.
  */
-export function mergeRec(into: HlcRec, fromCells: Cells, fromEx: StampedCell, mem?: Mem): HlcRec | undefined {
+export function mergeRec(into: HlcRec, fromCells: Cells, fromFields: readonly string[], fromEx: StampedCell, mem?: Mem): HlcRec | undefined {
   if (mem !== undefined) observe(mem, fromEx.s);
   let won = false;
   let ex = into.ex;
@@ -81,20 +85,24 @@ export function mergeRec(into: HlcRec, fromCells: Cells, fromEx: StampedCell, me
   }
   const intoCells = into.cells;
   let cells: Record<string, StampedCell> | undefined;
-  for (const k of Object.keys(fromCells)) {
+  let added = false;
+  for (const k of fromFields) {
     const cell = fromCells[k]!;
     if (mem !== undefined) observe(mem, cell.s);
-    if (k === EXISTS) continue;
     // no cell: ZERO; an inherited name (a field called `toString`) has no stamp and never wins, as
-    // when stamps lived in a plain table of their own
+    // when stamps lived in a plain table of their own. The same cell object (records share the
+    // cells of a write) is the same stamp: it cannot win.
     const mine = intoCells[k];
+    if (mine === cell || k === EXISTS) continue;
     const ms = mine === undefined ? ZERO : mine.s;
     if (ms === undefined || !greater(cell.s, ms)) continue;
     cells ??= { ...intoCells };
     cells[k] = cell;
+    if (mine === undefined) added = true; // a new field (an inherited name never gets here)
   }
   if (cells === undefined && !won) return undefined;
-  return { cells: cells ?? intoCells, ex, m: null };
+  if (cells === undefined) return { cells: intoCells, fields: into.fields, ex, m: null };
+  return { cells, fields: added ? Object.keys(cells) : into.fields, ex, m: null };
 }
 
 /**
@@ -103,37 +111,44 @@ export function mergeRec(into: HlcRec, fromCells: Cells, fromEx: StampedCell, me
  */
 function overwrite(prev: HlcRec | undefined, p: Payload): HlcRec {
   let cells: Record<string, StampedCell> | undefined;
-  for (const k of Object.keys(p.cells)) {
+  // the fields stay those of `prev` while every written one is an own field of it already
+  let same = prev !== undefined;
+  for (const k of p.fields) {
     if (k === EXISTS) continue;
     cells ??= prev === undefined ? {} : { ...prev.cells };
     cells[k] = p.cells[k]!;
+    if (same && !Object.hasOwn(prev!.cells, k)) same = false;
   }
-  return { cells: cells ?? (prev === undefined ? {} : prev.cells), ex: p.ex, m: null };
+  if (cells === undefined) return prev === undefined ? { cells: {}, fields: [], ex: p.ex, m: null } : { cells: prev.cells, fields: prev.fields, ex: p.ex, m: null };
+  return { cells, fields: same ? prev!.fields : Object.keys(cells), ex: p.ex, m: null };
 }
 
 export const hlcLww: Algorithm = {
   name: 'hlc-lww',
   description: 'reference: hybrid logical clock per field and for existence; greatest (stamp, writer) wins',
+  readsPendingFields: false,
   declarations: [],
   initial(cells, ex) {
     const stamped: Record<string, StampedCell> = {};
     for (const k of Object.keys(cells)) stamped[k] = { v: cells[k]!.v, w: cells[k]!.w, s: ZERO };
-    return { cells: stamped, ex: { v: ex.v, w: ex.w, s: ZERO }, m: null } satisfies HlcRec;
+    return { cells: stamped, fields: Object.keys(stamped), ex: { v: ex.v, w: ex.w, s: ZERO }, m: null } satisfies HlcRec;
   },
   newMem: (): Mem => ({ l: 0, c: 0 }),
   localWrite(ctx, prev, write) {
     // a web client's read-modify-write reads the server's record: advance past what it read
     observeRecord(ctx.mem as Mem, prev);
     const s = tick(ctx);
-    const p: Payload = { cells: {}, ex: { v: write.kind !== 'delete', w: write.id, s } };
-    for (const k of Object.keys(write.fields)) p.cells[k] = { v: write.fields[k], w: write.id, s };
+    const cells: Record<string, StampedCell> = {};
+    for (const k of Object.keys(write.fields)) cells[k] = { v: write.fields[k], w: write.id, s };
+    // listed from the cells built, not the write's fields: a `__proto__` field is no cell of them
+    const p: Payload = { cells, fields: Object.keys(cells), ex: { v: write.kind !== 'delete', w: write.id, s } };
     return { rec: overwrite(prev as HlcRec | undefined, p), p };
   },
   prepareOp: (_ctx, _local, op) => op.p,
   serverApply(_server, prev, op) {
     const p = op.p as Payload;
-    if (prev === undefined) return { rec: { cells: p.cells, ex: p.ex, m: null } satisfies HlcRec, status: 'applied' };
-    const rec = mergeRec(prev as HlcRec, p.cells, p.ex);
+    if (prev === undefined) return { rec: { cells: p.cells, fields: p.fields, ex: p.ex, m: null } satisfies HlcRec, status: 'applied' };
+    const rec = mergeRec(prev as HlcRec, p.cells, p.fields, p.ex);
     return rec === undefined ? { rec: prev, status: 'ignored' } : { rec, status: 'applied' };
   },
   pullApply(ctx, local, remote) {
@@ -143,7 +158,7 @@ export const hlcLww: Algorithm = {
       observeRecord(ctx.mem as Mem, remote);
       return local === undefined ? remote : undefined;
     }
-    return mergeRec(local as HlcRec, r.cells, r.ex, ctx.mem as Mem);
+    return mergeRec(local as HlcRec, r.cells, r.fields, r.ex, ctx.mem as Mem);
   },
   onRestart(ctx, store) {
     const mem: Mem = { l: 0, c: 0 };

@@ -19,6 +19,7 @@ function newer(a: Meta, b: Meta): boolean {
 export const lwwWallclock: Algorithm = {
   name: 'lww-wallclock',
   description: 'whole-record last-write-wins on device wall clocks (ties: greater device id)',
+  readsPendingFields: false,
   declarations: [],
   initial: (cells, ex) => ({ cells, ex, m: { s: 0, d: '' } satisfies Meta }),
   newMem: () => null,

@@ -13,6 +13,7 @@ interface Meta {
 export const mobileWins: Algorithm = {
   name: 'mobile-wins',
   description: 'pushes overwrite server records whole; pulls skip records with pending local ops',
+  readsPendingFields: true,
   declarations: [
     {
       checkers: ['no-lost-write', 'causality'],

@@ -19,6 +19,7 @@ interface Payload {
 export const serverWins: Algorithm = {
   name: 'server-wins',
   description: 'a push applies only on the current server version, else the device change is dropped; pulls replace local copies',
+  readsPendingFields: false,
   declarations: [
     {
       checkers: ['no-lost-write', 'causality'],

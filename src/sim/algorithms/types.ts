@@ -43,6 +43,11 @@ export interface Algorithm {
    * to leave the local one as it is.
    */
   pullApply(ctx: ReplicaCtx, local: Rec | undefined, remote: Rec, pendingFields: ReadonlySet<string> | null): Rec | undefined;
+  /**
+   * Whether `pullApply` reads `pendingFields`. When false the engine passes null and does not build
+   * the set (a scan of the outbox and a Set per pulled record that has pending ops).
+   */
+  readonly readsPendingFields: boolean;
   /** After the server acknowledged `op`; `server` is the server's record after applying it. */
   onAck?(ctx: ReplicaCtx, local: Rec | undefined, op: OutboxEntry, status: ApplyStatus, server: Rec | undefined): Rec | undefined;
   /** After a crash: memory is gone, the store is not; rebuild memory from the store. */

@@ -43,6 +43,7 @@ function resolve(a: Rec<Meta>, b: Rec<Meta>): Rec<Meta> {
 export const vectorClock: Algorithm = {
   name: 'vector-clock',
   description: 'per-record vector clocks; dominated writes ignored, concurrent ones counted as conflicts (greater writer id wins)',
+  readsPendingFields: false,
   declarations: [],
   initial: (cells, ex) => ({ cells, ex, m: { vc: {}, d: '' } satisfies Meta }),
   newMem: () => null,
