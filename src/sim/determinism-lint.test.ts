@@ -10,7 +10,7 @@
 // Iterating a Map, a Set or Object.keys is allowed on purpose: ECMAScript fixes their order (insertion
 // order; integer-like object keys first, ascending), so it is deterministic whenever insertion is —
 // and insertion order is a function of the seed here. The one input whose order is NOT deterministic
-// is worker-thread message arrival; sweep.ts places results by chunk index, and the CLI test that
+// is worker-thread message arrival; sweep.ts places results by job index, and the CLI test that
 // compares --workers 1 and 2 byte for byte is what guards it.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';

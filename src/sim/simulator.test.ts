@@ -36,6 +36,14 @@ describe('simulator invariants', () => {
     expect(byTime.map((o) => o.at)).toEqual(ops.map((o) => o.at));
     const writes = h.writes.filter((w) => w.origin !== 'initial');
     expect(writes.map((w) => w.t)).toEqual([...writes.map((w) => w.t)].sort((a, b) => a - b));
+    // and to the end: the run waits for every op, not for the op last in the list
+    for (const seed of [3n, 4n, 5n]) {
+      const sorted = materializeOps(standard, seed);
+      const a = simulate(standard, getAlgorithm('hlc-lww'), seed, { ops: sorted });
+      const b = simulate(standard, getAlgorithm('hlc-lww'), seed, { ops: [...sorted].reverse() });
+      expect(JSON.stringify(b.events)).toBe(JSON.stringify(a.events));
+      expect(b.end).toEqual(a.end);
+    }
   });
 
   it('keeps virtual time monotonic and ends within the heal budget', () => {

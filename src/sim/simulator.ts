@@ -175,7 +175,6 @@ export function simulate(scenario: Scenario, variant: AlgorithmVariant, seed: bi
   let reqSeq = 0;
   let conflicts = 0;
   let writesInFlight = 0;
-  let nextOp = 0;
 
   const writerCount = 1 + scenario.devices.length;
   const mkNode = (idx: number, id: string, kind: Node['kind'], clock: ClockSpec): Node => {
@@ -644,7 +643,7 @@ export function simulate(scenario: Scenario, variant: AlgorithmVariant, seed: bi
   // duplicate of one) still travelling to the server, and every device has pulled its latest state.
   // A device may be mid-way through an idle pull: that cannot change anything.
   const quiesced = (): boolean => {
-    if (faultsOn || nextOp < ops.length || writesInFlight > 0) return false;
+    if (faultsOn || opPos < opAt.length || writesInFlight > 0) return false;
     for (const d of devices) if (!d.up || d.outbox.length > 0 || d.cursor !== log.length) return false;
     for (const w of webs) if (w.busy || w.webQueue.length > 0) return false;
     return true;
@@ -689,7 +688,6 @@ export function simulate(scenario: Scenario, variant: AlgorithmVariant, seed: bi
       now = opAt[opPos]!;
       steps++;
       const i = opOrder[opPos++]!;
-      nextOp = i + 1;
       const node = nodes[opNode[i]!]!;
       if (node.kind === 'web') webOp(node, ops[i]!);
       else userOp(node, ops[i]!);
