@@ -45,7 +45,8 @@ export interface SentOp {
   readonly key: string;
   readonly kind: OpKind;
   readonly write: number;
-  readonly idempotencyKey: string;
+  /** Unique per op in a run (the engine numbers ops as they are issued): what the server's ledger is keyed by. */
+  readonly idempotencyKey: number;
   readonly origin: string;
   /** Algorithm payload. */
   readonly p: unknown;

@@ -80,7 +80,7 @@ interface Inflight {
 
 interface WebRequest {
   op: OpSpec;
-  idempotencyKey: string;
+  idempotencyKey: number;
 }
 
 interface Node {
@@ -201,8 +201,12 @@ export function simulate(scenario: Scenario, variant: AlgorithmVariant, seed: bi
   // the live entry itself ({ key, rec }), with no lookups or copies per entry.
   const log: Commit[] = [];
   const lastCommit = new Map<string, Commit>();
-  const ledger = new Map<string, PushResult>();
-  const webWrite = new Map<string, number>();
+  // Idempotency keys are the ops' issue numbers (0, 1, 2, … in the order devices and web clients
+  // issue them), so the server's ledger and the web clients' writes are arrays indexed by key: no
+  // key string built and hashed per op. An op is issued at most once, so `ops.length` bounds them.
+  let issued = 0;
+  const ledger = new Array<PushResult | undefined>(ops.length).fill(undefined);
+  const webWrite = new Array<number>(ops.length).fill(-1);
   const dupCount = new Map<string, number>();
 
   // ---- history helpers
@@ -406,7 +410,7 @@ export function simulate(scenario: Scenario, variant: AlgorithmVariant, seed: bi
   };
   const serverApply = (op: SentOp): PushResult => {
     if (idempotent) {
-      const seen = ledger.get(op.idempotencyKey);
+      const seen = ledger[op.idempotencyKey];
       if (seen !== undefined) return { status: 'duplicate', rec: server.store.get(op.key) };
     }
     let key = op.key;
@@ -425,7 +429,7 @@ export function simulate(scenario: Scenario, variant: AlgorithmVariant, seed: bi
     }
     if (res.rec !== undefined && res.rec !== prev) commit(key, prev, res.rec);
     const result: PushResult = { status: res.status, rec: res.rec };
-    if (idempotent) ledger.set(op.idempotencyKey, result);
+    if (idempotent) ledger[op.idempotencyKey] = result;
     return result;
   };
   const serverHandle = (msg: Message): void => {
@@ -449,18 +453,18 @@ export function simulate(scenario: Scenario, variant: AlgorithmVariant, seed: bi
   };
   /** A web client's read-modify-write, executed at the server in one step (like a mutation). */
   const webExecute = (web: Node, req: WebRequest): string => {
-    if (idempotent && ledger.has(req.idempotencyKey)) return 'duplicate';
+    if (idempotent && ledger[req.idempotencyKey] !== undefined) return 'duplicate';
     const op = req.op;
     const key = keyOf(op.collection, op.id);
     const current = server.store.get(key);
     if (op.op !== 'create' && (current === undefined || current.ex.v !== true)) {
       push({ t: now, e: 'skip', at: web.id, key, op: op.op, why: 'the server does not hold this record' });
-      if (idempotent) ledger.set(req.idempotencyKey, { status: 'ignored', rec: current });
+      if (idempotent) ledger[req.idempotencyKey] = { status: 'ignored', rec: current };
       return 'skipped';
     }
-    let w = webWrite.get(req.idempotencyKey);
+    let w = webWrite[req.idempotencyKey]!;
     let input: WriteInput;
-    if (w === undefined) {
+    if (w < 0) {
       // the web client read the record it edits: it knows every write that state includes
       if (current !== undefined && op.op !== 'create') {
         for (const f of fieldsOf(current)) learn(web, current.cells[f]!.w);
@@ -468,7 +472,7 @@ export function simulate(scenario: Scenario, variant: AlgorithmVariant, seed: bi
       }
       input = newWrite(web, op, key);
       w = input.id;
-      webWrite.set(req.idempotencyKey, w);
+      webWrite[req.idempotencyKey] = w;
     } else {
       input = { id: w, origin: web.id, kind: op.op, key, fields: op.fields };
     }
@@ -506,11 +510,10 @@ export function simulate(scenario: Scenario, variant: AlgorithmVariant, seed: bi
     diff(node, key, prev, rec);
     node.store.set(key, rec);
     node.opCount++;
-    node.outbox.push({ seq: node.opCount, key, kind: op.op, write: input.id, idempotencyKey: `${node.id}:${node.opCount}`, origin: node.id, p, sends: 0 });
+    node.outbox.push({ seq: node.opCount, key, kind: op.op, write: input.id, idempotencyKey: issued++, origin: node.id, p, sends: 0 });
   };
   const webOp = (node: Node, op: OpSpec): void => {
-    node.opCount++;
-    node.webQueue.push({ op, idempotencyKey: `${node.id}:${node.opCount}` });
+    node.webQueue.push({ op, idempotencyKey: issued++ });
     if (!node.busy) webNext(node);
   };
   const webNext = (node: Node): void => {
