@@ -5,48 +5,61 @@
  */
 
 export class EventQueue<T> {
+  // Three parallel arrays, of which the first `count` slots are the heap. They never shrink: the
+  // engine's queue hovers around a dozen events, and Array pop/push at every step would resize
+  // them back and forth; a popped slot is cleared so the queue does not keep its event alive.
   private times: number[] = [];
   private seqs: number[] = [];
-  private items: T[] = [];
+  private items: Array<T | undefined> = [];
+  private count = 0;
   private nextSeq = 0;
 
   get size(): number {
-    return this.items.length;
+    return this.count;
   }
 
   push(time: number, item: T): void {
     const seq = this.nextSeq++;
-    let i = this.items.length;
-    this.times.push(time);
-    this.seqs.push(seq);
-    this.items.push(item);
+    const times = this.times;
+    const seqs = this.seqs;
+    const items = this.items;
+    let i = this.count++;
+    if (i === times.length) {
+      times.push(time);
+      seqs.push(seq);
+      items.push(item);
+    }
     // sift up
     while (i > 0) {
       const p = (i - 1) >> 1;
-      const pt = this.times[p]!;
-      if (pt < time || (pt === time && this.seqs[p]! < seq)) break;
-      this.times[i] = pt;
-      this.seqs[i] = this.seqs[p]!;
-      this.items[i] = this.items[p]!;
+      const pt = times[p]!;
+      if (pt < time || (pt === time && seqs[p]! < seq)) break;
+      times[i] = pt;
+      seqs[i] = seqs[p]!;
+      items[i] = items[p];
       i = p;
     }
-    this.times[i] = time;
-    this.seqs[i] = seq;
-    this.items[i] = item;
+    times[i] = time;
+    seqs[i] = seq;
+    items[i] = item;
   }
 
   /** Time of the earliest event; Infinity when empty. */
   peekTime(): number {
-    return this.items.length === 0 ? Infinity : this.times[0]!;
+    return this.count === 0 ? Infinity : this.times[0]!;
   }
 
   /** Removes and returns the earliest event (caller checks `size` first). */
   pop(): T {
-    const top = this.items[0]!;
-    const lastT = this.times.pop()!;
-    const lastS = this.seqs.pop()!;
-    const lastI = this.items.pop()!;
-    const n = this.items.length;
+    const times = this.times;
+    const seqs = this.seqs;
+    const items = this.items;
+    const top = items[0] as T;
+    const n = --this.count;
+    const lastT = times[n]!;
+    const lastS = seqs[n]!;
+    const lastI = items[n];
+    items[n] = undefined;
     if (n > 0) {
       let i = 0;
       for (;;) {
@@ -55,20 +68,20 @@ export class EventQueue<T> {
         const r = l + 1;
         let c = l;
         if (r < n) {
-          const rt = this.times[r]!;
-          const lt = this.times[l]!;
-          if (rt < lt || (rt === lt && this.seqs[r]! < this.seqs[l]!)) c = r;
+          const rt = times[r]!;
+          const lt = times[l]!;
+          if (rt < lt || (rt === lt && seqs[r]! < seqs[l]!)) c = r;
         }
-        const ct = this.times[c]!;
-        if (ct > lastT || (ct === lastT && this.seqs[c]! > lastS)) break;
-        this.times[i] = ct;
-        this.seqs[i] = this.seqs[c]!;
-        this.items[i] = this.items[c]!;
+        const ct = times[c]!;
+        if (ct > lastT || (ct === lastT && seqs[c]! > lastS)) break;
+        times[i] = ct;
+        seqs[i] = seqs[c]!;
+        items[i] = items[c];
         i = c;
       }
-      this.times[i] = lastT;
-      this.seqs[i] = lastS;
-      this.items[i] = lastI;
+      times[i] = lastT;
+      seqs[i] = lastS;
+      items[i] = lastI;
     }
     return top;
   }

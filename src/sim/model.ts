@@ -43,9 +43,12 @@ export interface WriteInput {
 /** An op as it travels in a push: what the outbox holds, with the payload `prepareOp` made at push time. */
 export interface SentOp {
   readonly key: string;
+  /** The key's number in the run: the engine's stores are arrays indexed by it. */
+  readonly keyId: number;
   readonly kind: OpKind;
   readonly write: number;
-  readonly idempotencyKey: string;
+  /** Unique per op in a run (the engine numbers ops as they are issued): what the server's ledger is keyed by. */
+  readonly idempotencyKey: number;
   readonly origin: string;
   /** Algorithm payload. */
   readonly p: unknown;

@@ -132,6 +132,28 @@ describe('EventQueue', () => {
       }),
     );
   });
+  it('pops by time, ties in insertion order, when pushes and pops interleave (slots reused)', () => {
+    // each step pushes (a time) or pops (null); a plain list sorted by (time, push order) is the reference
+    fc.assert(
+      fc.property(fc.array(fc.option(fc.integer({ min: 0, max: 30 }), { nil: null, freq: 3 }), { maxLength: 300 }), (steps) => {
+        const q = new EventQueue<number>();
+        const want: Array<{ t: number; i: number }> = [];
+        steps.forEach((t, i) => {
+          if (t !== null) {
+            q.push(t, i);
+            want.push({ t, i });
+            want.sort((a, b) => a.t - b.t || a.i - b.i);
+          } else if (want.length > 0) {
+            expect(q.peekTime()).toBe(want[0]!.t);
+            expect(q.pop()).toBe(want.shift()!.i);
+          }
+          expect(q.size).toBe(want.length);
+        });
+        while (want.length > 0) expect(q.pop()).toBe(want.shift()!.i);
+        expect(q.peekTime()).toBe(Infinity);
+      }),
+    );
+  });
   it('interleaves pushes and pops correctly', () => {
     const q = new EventQueue<string>();
     q.push(5, 'a');

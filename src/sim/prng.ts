@@ -77,7 +77,10 @@ export class Rng {
       // Accepted below the rejection limit 2^32 − (2^32 mod n). As 2^32 mod n < n, every
       // u ≤ 2^32 − n is below it: only the top n values need the limit itself (a float modulo),
       // so streams that switch ranges at every draw (the workload) no longer pay it per draw.
-      if (u <= 0x100000000 - n || u < 0x100000000 - (0x100000000 % n)) return u % n;
+      // `u % n` by division: u ≥ 2^31 is no small integer, so `%` would be a float modulo (a call
+      // into fmod); u/n of integers below 2^32 is never rounded up to the next integer, so the
+      // floor is exact and so is the remainder
+      if (u <= 0x100000000 - n || u < 0x100000000 - (0x100000000 % n)) return u - Math.floor(u / n) * n;
     }
   }
 

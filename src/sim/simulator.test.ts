@@ -121,6 +121,35 @@ describe('simulator invariants', () => {
     }
   });
 
+  it('a create for a record the server has makes a row `key~n`, one key for every replica, even when a record id spells it', () => {
+    // two devices create notes/y; the later create becomes the server's row notes/y~2, which an
+    // (unvalidated) initial record already is: the commit lands on that record, and devices pull it
+    const quiet: Scenario = {
+      ...standard,
+      initial: { notes: [{ id: 'y~2', fields: { title: 'old' } }] },
+      network: { ...standard.network, lossRatio: { num: 0, den: 1 }, duplicateRatio: { num: 0, den: 1 } },
+      workload: {
+        ops: [
+          { at: 10, device: 'phone', op: 'create', collection: 'notes', id: 'y', fields: { title: 'p' } },
+          { at: 20, device: 'tablet', op: 'create', collection: 'notes', id: 'y', fields: { title: 't' } },
+        ],
+        generator: null,
+      },
+      faults: [],
+      heal: { afterMs: 0, budgetMs: 30_000 },
+    };
+    const h = simulate(quiet, getAlgorithm('hlc-lww'), 1n);
+    expect(h.end.quiesced).toBe(true);
+    const dup = h.events.find((e) => e.e === 'dup');
+    expect(dup).toMatchObject({ key: 'notes/y~2', of: 'notes/y' });
+    const title = (at: string, key: string) =>
+      h.events.filter((e): e is Extract<HistoryEvent, { e: 'set' }> => e.e === 'set' && e.at === at && e.key === key && e.f === 'title').at(-1)?.to;
+    const dupWrite = (dup as { w: number }).w;
+    // the server's y~2 went from the initial write to the duplicate create's; every device followed
+    expect(h.events.some((e) => e.e === 'set' && e.at === 'server' && e.key === 'notes/y~2' && e.f === 'title' && e.from === 0 && e.to === dupWrite)).toBe(true);
+    for (const d of ['server', 'phone', 'tablet', 'laptop']) expect(title(d, 'notes/y~2')).toBe(dupWrite);
+  });
+
   it('the same seed gives the same history; another seed another one', () => {
     const [a, b] = [simulate(standard, getAlgorithm('vector-clock'), 77n), simulate(standard, getAlgorithm('vector-clock'), 77n)];
     expect(JSON.stringify(b)).toBe(JSON.stringify(a));

@@ -24,7 +24,7 @@ const MAX_SENDS = 200;
 const BACKOFF_BASE_MS = 100;
 const BACKOFF_CAP_MS = 5_000;
 const NO_OPS: OutboxEntry[] = [];
-const NO_CHANGES: Array<{ key: string; rec: Rec }> = [];
+const NO_CHANGES: Commit[] = [];
 const NO_CELLS: Rec['cells'] = Object.freeze({});
 
 /** Hard cap on processed events, whatever the scenario says. */
@@ -80,7 +80,7 @@ interface Inflight {
 
 interface WebRequest {
   op: OpSpec;
-  idempotencyKey: string;
+  idempotencyKey: number;
 }
 
 interface Node {
@@ -89,7 +89,8 @@ interface Node {
   kind: 'server' | 'device' | 'web';
   clock: ClockSpec;
   ctx: ReplicaCtx;
-  store: Map<string, Rec>;
+  /** The durable store, indexed by key number (`keyOf`). */
+  store: Array<Rec | undefined>;
   outbox: OutboxEntry[];
   cursor: number;
   /** Checker bookkeeping only (never shown to the algorithm): the writes this node knows. */
@@ -111,6 +112,7 @@ interface Node {
 /** A server commit: the record a key was given (`live` until the key is committed again). */
 interface Commit {
   readonly key: string;
+  readonly keyId: number;
   readonly rec: Rec;
   live: boolean;
 }
@@ -181,7 +183,7 @@ export function simulate(scenario: Scenario, variant: AlgorithmVariant, seed: bi
     const node: Node = {
       idx, id, kind, clock,
       ctx: { id, now: () => localClock(now, clock), mem: alg.newMem() },
-      store: new Map(), outbox: [], cursor: 0,
+      store: [], outbox: [], cursor: 0,
       knowledge: new Array<number>(writerCount).fill(0),
       writer: idx, up: true, epoch: 0, busy: false, inflight: null,
       rng: new Rng(seed, `backoff:${id}`), opCount: 0, webQueue: [], dead: 0,
@@ -200,10 +202,14 @@ export function simulate(scenario: Scenario, variant: AlgorithmVariant, seed: bi
   // when its key is committed again, so a pull sends each changed key once, at its latest state:
   // the live entry itself ({ key, rec }), with no lookups or copies per entry.
   const log: Commit[] = [];
-  const lastCommit = new Map<string, Commit>();
-  const ledger = new Map<string, PushResult>();
-  const webWrite = new Map<string, number>();
-  const dupCount = new Map<string, number>();
+  const lastCommit: Array<Commit | undefined> = [];
+  // Idempotency keys are the ops' issue numbers (0, 1, 2, … in the order devices and web clients
+  // issue them), so the server's ledger and the web clients' writes are arrays indexed by key: no
+  // key string built and hashed per op. An op is issued at most once, so `ops.length` bounds them.
+  let issued = 0;
+  const ledger = new Array<PushResult | undefined>(ops.length).fill(undefined);
+  const webWrite = new Array<number>(ops.length).fill(-1);
+  const dupCount: number[] = [];
 
   // ---- history helpers
   const push = (ev: HistoryEvent): void => {
@@ -279,22 +285,37 @@ export function simulate(scenario: Scenario, variant: AlgorithmVariant, seed: bi
     return { id, origin: node.id, kind: op.op, key, fields: op.fields };
   };
 
-  // One key string per record for the run: ops name the same few records over and over, and a
-  // shared string is hashed once for every Map it is looked up in (a fresh concatenation each time)
-  const keys = new Map<string, Map<string, string>>();
-  const keyOf = (collection: string, id: string): string => {
-    let byId = keys.get(collection);
-    if (byId === undefined) keys.set(collection, (byId = new Map()));
-    let key = byId.get(id);
-    if (key === undefined) byId.set(id, (key = `${collection}/${id}`));
-    return key;
+  // Every record key is numbered once per run, in order of first use: the stores, the commit index
+  // and the duplicate counts are arrays indexed by that number instead of Maps keyed by the string.
+  // `keyNames` holds one string per key (the events name it). A key is numbered by its string, so a
+  // record id that spells another key's duplicate (`notes/n1~2`) is that key, as with string keys.
+  const keyNames: string[] = [];
+  const keyIds = new Map<string, number>();
+  const intern = (key: string): number => {
+    let k = keyIds.get(key);
+    if (k === undefined) {
+      k = keyNames.length;
+      keyIds.set(key, k);
+      keyNames.push(key);
+    }
+    return k;
+  };
+  // (collection, id) to key number without building the string: ops name the same few records
+  const byCollection = new Map<string, Map<string, number>>();
+  const keyOf = (collection: string, id: string): number => {
+    let byId = byCollection.get(collection);
+    if (byId === undefined) byCollection.set(collection, (byId = new Map()));
+    let k = byId.get(id);
+    if (k === undefined) byId.set(id, (k = intern(`${collection}/${id}`)));
+    return k;
   };
 
   // ---- initial state: synced everywhere at time 0
   let initialRank = 0;
   for (const col of scenario.collections) {
     for (const r of scenario.initial[col] ?? []) {
-      const key = keyOf(col, r.id);
+      const k = keyOf(col, r.id);
+      const key = keyNames[k]!;
       const id = writes.length;
       initialRank++;
       const clock = new Array<number>(writerCount).fill(0);
@@ -303,8 +324,8 @@ export function simulate(scenario: Scenario, variant: AlgorithmVariant, seed: bi
       const cells: Record<string, { v: unknown; w: number }> = {};
       for (const f of Object.keys(r.fields)) cells[f] = { v: r.fields[f], w: id };
       const rec = alg.initial(cells, { v: true, w: id });
-      server.store.set(key, rec);
-      for (const d of devices) d.store.set(key, rec);
+      server.store[k] = rec;
+      for (const d of devices) d.store[k] = rec;
     }
   }
   for (const n of nodes) n.knowledge[0] = initialRank;
@@ -395,37 +416,40 @@ export function simulate(scenario: Scenario, variant: AlgorithmVariant, seed: bi
     Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** Math.min(attempt - 1, 16)) + node.rng.int(BACKOFF_BASE_MS);
 
   // ---- server
-  const commit = (key: string, prev: Rec | undefined, rec: Rec): void => {
+  const commit = (key: string, keyId: number, prev: Rec | undefined, rec: Rec): void => {
     diff(server, key, prev, rec);
-    server.store.set(key, rec);
-    const entry: Commit = { key, rec, live: true };
-    const before = lastCommit.get(key);
+    server.store[keyId] = rec;
+    const entry: Commit = { key, keyId, rec, live: true };
+    const before = lastCommit[keyId];
     if (before !== undefined) before.live = false;
-    lastCommit.set(key, entry);
+    lastCommit[keyId] = entry;
     log.push(entry);
   };
   const serverApply = (op: SentOp): PushResult => {
     if (idempotent) {
-      const seen = ledger.get(op.idempotencyKey);
-      if (seen !== undefined) return { status: 'duplicate', rec: server.store.get(op.key) };
+      const seen = ledger[op.idempotencyKey];
+      if (seen !== undefined) return { status: 'duplicate', rec: server.store[op.keyId] };
     }
     let key = op.key;
-    if (op.kind === 'create' && server.store.has(key)) {
+    let keyId = op.keyId;
+    if (op.kind === 'create' && server.store[keyId] !== undefined) {
       // a create for a record the server already has: a server without op keys makes a new row
-      const n = (dupCount.get(op.key) ?? 1) + 1;
-      dupCount.set(op.key, n);
+      const n = (dupCount[keyId] ?? 1) + 1;
+      dupCount[keyId] = n;
       key = `${op.key}~${n}`;
+      keyId = intern(key);
+      key = keyNames[keyId]!;
       push({ t: now, e: 'dup', key, of: op.key, w: op.write });
     }
-    const prev = server.store.get(key);
-    const res = alg.serverApply(server.ctx, prev, key === op.key ? op : { ...op, key });
+    const prev = server.store[keyId];
+    const res = alg.serverApply(server.ctx, prev, keyId === op.keyId ? op : { ...op, key, keyId });
     if (res.conflict) {
       conflicts++;
       push({ t: now, e: 'conflict', key, op: op.write });
     }
-    if (res.rec !== undefined && res.rec !== prev) commit(key, prev, res.rec);
+    if (res.rec !== undefined && res.rec !== prev) commit(key, keyId, prev, res.rec);
     const result: PushResult = { status: res.status, rec: res.rec };
-    if (idempotent) ledger.set(op.idempotencyKey, result);
+    if (idempotent) ledger[op.idempotencyKey] = result;
     return result;
   };
   const serverHandle = (msg: Message): void => {
@@ -449,18 +473,19 @@ export function simulate(scenario: Scenario, variant: AlgorithmVariant, seed: bi
   };
   /** A web client's read-modify-write, executed at the server in one step (like a mutation). */
   const webExecute = (web: Node, req: WebRequest): string => {
-    if (idempotent && ledger.has(req.idempotencyKey)) return 'duplicate';
+    if (idempotent && ledger[req.idempotencyKey] !== undefined) return 'duplicate';
     const op = req.op;
-    const key = keyOf(op.collection, op.id);
-    const current = server.store.get(key);
+    const keyId = keyOf(op.collection, op.id);
+    const key = keyNames[keyId]!;
+    const current = server.store[keyId];
     if (op.op !== 'create' && (current === undefined || current.ex.v !== true)) {
       push({ t: now, e: 'skip', at: web.id, key, op: op.op, why: 'the server does not hold this record' });
-      if (idempotent) ledger.set(req.idempotencyKey, { status: 'ignored', rec: current });
+      if (idempotent) ledger[req.idempotencyKey] = { status: 'ignored', rec: current };
       return 'skipped';
     }
-    let w = webWrite.get(req.idempotencyKey);
+    let w = webWrite[req.idempotencyKey]!;
     let input: WriteInput;
-    if (w === undefined) {
+    if (w < 0) {
       // the web client read the record it edits: it knows every write that state includes
       if (current !== undefined && op.op !== 'create') {
         for (const f of fieldsOf(current)) learn(web, current.cells[f]!.w);
@@ -468,35 +493,36 @@ export function simulate(scenario: Scenario, variant: AlgorithmVariant, seed: bi
       }
       input = newWrite(web, op, key);
       w = input.id;
-      webWrite.set(req.idempotencyKey, w);
+      webWrite[req.idempotencyKey] = w;
     } else {
       input = { id: w, origin: web.id, kind: op.op, key, fields: op.fields };
     }
     const prev = op.op === 'create' ? undefined : current;
     const written = alg.localWrite(web.ctx, prev, input);
-    const entry: OutboxEntry = { seq: 0, key, kind: op.op, write: w, idempotencyKey: req.idempotencyKey, origin: web.id, p: written.p, sends: 1 };
+    const entry: OutboxEntry = { seq: 0, key, keyId, kind: op.op, write: w, idempotencyKey: req.idempotencyKey, origin: web.id, p: written.p, sends: 1 };
     const p = alg.prepareOp(web.ctx, prev === undefined ? undefined : written.rec, entry, 0);
-    const sent: SentOp = { key, kind: op.op, write: w, idempotencyKey: req.idempotencyKey, origin: web.id, p };
+    const sent: SentOp = { key, keyId, kind: op.op, write: w, idempotencyKey: req.idempotencyKey, origin: web.id, p };
     return serverApply(sent).status;
   };
 
   // ---- devices
-  const pendingFields = (node: Node, key: string): Set<string> | null => {
+  const pendingFields = (node: Node, keyId: number): Set<string> | null => {
     let out: Set<string> | null = null;
     for (const op of node.outbox) {
-      if (op.key !== key) continue;
+      if (op.keyId !== keyId) continue;
       out ??= new Set([EXISTS]);
       for (const f of Object.keys((writes[op.write]!).fields)) out.add(f);
     }
     return out;
   };
   const userOp = (node: Node, op: OpSpec): void => {
-    const key = keyOf(op.collection, op.id);
+    const keyId = keyOf(op.collection, op.id);
+    const key = keyNames[keyId]!;
     if (!node.up) {
       push({ t: now, e: 'skip', at: node.id, key, op: op.op, why: 'the device is down (crashed)' });
       return;
     }
-    const prev = node.store.get(key);
+    const prev = node.store[keyId];
     if (op.op === 'create' ? prev !== undefined : prev === undefined || prev.ex.v !== true) {
       push({ t: now, e: 'skip', at: node.id, key, op: op.op, why: op.op === 'create' ? 'the record already exists here' : 'this device does not hold the record (not pulled yet, or deleted)' });
       return;
@@ -504,13 +530,12 @@ export function simulate(scenario: Scenario, variant: AlgorithmVariant, seed: bi
     const input = newWrite(node, op, key);
     const { rec, p } = alg.localWrite(node.ctx, prev, input);
     diff(node, key, prev, rec);
-    node.store.set(key, rec);
+    node.store[keyId] = rec;
     node.opCount++;
-    node.outbox.push({ seq: node.opCount, key, kind: op.op, write: input.id, idempotencyKey: `${node.id}:${node.opCount}`, origin: node.id, p, sends: 0 });
+    node.outbox.push({ seq: node.opCount, key, keyId, kind: op.op, write: input.id, idempotencyKey: issued++, origin: node.id, p, sends: 0 });
   };
   const webOp = (node: Node, op: OpSpec): void => {
-    node.opCount++;
-    node.webQueue.push({ op, idempotencyKey: `${node.id}:${node.opCount}` });
+    node.webQueue.push({ op, idempotencyKey: issued++ });
     if (!node.busy) webNext(node);
   };
   const webNext = (node: Node): void => {
@@ -561,8 +586,8 @@ export function simulate(scenario: Scenario, variant: AlgorithmVariant, seed: bi
           earlier = perKey.get(op.key) ?? 0;
           perKey.set(op.key, earlier + 1);
         }
-        const p = alg.prepareOp(node.ctx, node.store.get(op.key), op, earlier);
-        sent[i] = { key: op.key, kind: op.kind, write: op.write, idempotencyKey: op.idempotencyKey, origin: op.origin, p };
+        const p = alg.prepareOp(node.ctx, node.store[op.keyId], op, earlier);
+        sent[i] = { key: op.key, keyId: op.keyId, kind: op.kind, write: op.write, idempotencyKey: op.idempotencyKey, origin: op.origin, p };
       }
       send(node, server, 'push', inf.req, sent, 0, sent.length);
     } else if (inf.kind === 'pull') {
@@ -604,11 +629,11 @@ export function simulate(scenario: Scenario, variant: AlgorithmVariant, seed: bi
         const status: ApplyStatus = r.status === 'duplicate' ? 'applied' : r.status;
         if (status === 'conflict') push({ t: now, e: 'dropped-op', at: node.id, w: op.write, status });
         if (alg.onAck === undefined) continue;
-        const local = node.store.get(op.key);
+        const local = node.store[op.keyId];
         const next = alg.onAck(node.ctx, local, op, status, r.rec);
         if (next !== undefined && next !== local) {
           diff(node, op.key, local, next);
-          node.store.set(op.key, next);
+          node.store[op.keyId] = next;
         }
       }
       inf.req = ++reqSeq;
@@ -616,15 +641,15 @@ export function simulate(scenario: Scenario, variant: AlgorithmVariant, seed: bi
       inf.attempts = 0;
       transmit(node);
     } else if (msg.kind === 'pull-resp') {
-      const changes = msg.data as Array<{ key: string; rec: Rec }>;
+      const changes = msg.data as Commit[];
       const cursor = msg.cursor;
       for (let c = 0; c < changes.length; c++) {
-        const { key, rec: remote } = changes[c]!;
-        const local = node.store.get(key);
-        const next = alg.pullApply(node.ctx, local, remote, readsPending ? pendingFields(node, key) : null);
+        const { key, keyId, rec: remote } = changes[c]!;
+        const local = node.store[keyId];
+        const next = alg.pullApply(node.ctx, local, remote, readsPending ? pendingFields(node, keyId) : null);
         if (next === undefined || next === local) continue;
         pulled(node, key, local, next, remote);
-        node.store.set(key, next);
+        node.store[keyId] = next;
       }
       node.cursor = cursor;
       finishCycle(node);
@@ -653,11 +678,19 @@ export function simulate(scenario: Scenario, variant: AlgorithmVariant, seed: bi
     if (tick.epoch !== node.epoch) tick = node.tick = new Timer(1, node.idx, 0, node.epoch);
     queue.push(now + delay, tick);
   };
+  /** A node's store as the algorithms see it: key to record, in key-number order. */
+  const storeMap = (node: Node): Map<string, Rec> => {
+    const map = new Map<string, Rec>();
+    node.store.forEach((rec, k) => {
+      if (rec !== undefined) map.set(keyNames[k]!, rec);
+    });
+    return map;
+  };
   const restart = (node: Node): void => {
     node.up = true;
     node.epoch++;
     node.ctx.mem = alg.newMem();
-    alg.onRestart?.(node.ctx, node.store);
+    alg.onRestart?.(node.ctx, storeMap(node));
     push({ t: now, e: 'restart', at: node.id });
     scheduleTick(node, node.rng.between(1, syncIntervalMs));
   };

@@ -68,7 +68,7 @@ describe('hlc-lww', () => {
           const fields = JSON.parse(`{${w.fields.map(([k, v]) => `${JSON.stringify(k)}:${JSON.stringify(v)}`).join(',')}}`) as Record<string, unknown>;
           const { rec: got, p } = hlcLww.localWrite(ctx, w.fresh ? undefined : rec, { id, origin: ctx.id, kind: w.kind, key: 'k', fields });
           expect(got.fields).toEqual(Object.keys(got.cells));
-          const sent = { key: 'k', kind: w.kind, write: id, idempotencyKey: String(id), origin: ctx.id, p };
+          const sent = { key: 'k', keyId: 0, kind: w.kind, write: id, idempotencyKey: id, origin: ctx.id, p };
           onServer = hlcLww.serverApply(server, onServer, sent).rec ?? onServer;
           expect(onServer!.fields).toEqual(Object.keys(onServer!.cells));
           rec = rec === undefined ? got : (hlcLww.pullApply(ctxs[(w.replica + 1) % 3]!, rec, got, null) ?? rec);
