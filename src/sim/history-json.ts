@@ -103,23 +103,39 @@ type Mids = Map<string, Map<string, Map<string, Uint8Array>>>;
 const setMids: Mids = new Map();
 const sendMids: Mids = new Map();
 
-/** `JSON.stringify(s)` as UTF-8, cached. */
-function q(s: string): Uint8Array {
-  let r = quoted.get(s);
+/** The UTF-8 of `make(s)`, cached in `cache`. */
+function piece(cache: Map<string, Uint8Array>, s: string, make: (s: string) => string): Uint8Array {
+  let r = cache.get(s);
   if (r === undefined) {
-    r = utf8(js(s));
-    quoted.set(s, r);
+    cache.set(s, (r = utf8(make(s))));
     cached++;
   }
   return r;
 }
 
+/** `JSON.stringify(s)` as UTF-8, cached. */
+const q = (s: string): Uint8Array => piece(quoted, s, js);
+
+// The last (mids, a, b) looked up, and its map of pieces by c: a change to a record is a run of
+// `set` events for one (replica, key), so that map is usually the one asked for again.
+let lastMids: Mids | undefined;
+let lastA = '';
+let lastB = '';
+let lastByC: Map<string, Uint8Array> | undefined;
+
 /** The cached piece for (a, b, c) in `mids`, made by `make` the first time (nested maps: no key string built per lookup). */
 function mid(mids: Mids, a: string, b: string, c: string, make: (a: string, b: string, c: string) => string): Uint8Array {
-  let byB = mids.get(a);
-  if (byB === undefined) mids.set(a, (byB = new Map()));
-  let byC = byB.get(b);
-  if (byC === undefined) byB.set(b, (byC = new Map()));
+  let byC = lastByC;
+  if (mids !== lastMids || a !== lastA || b !== lastB || byC === undefined) {
+    let byB = mids.get(a);
+    if (byB === undefined) mids.set(a, (byB = new Map()));
+    byC = byB.get(b);
+    if (byC === undefined) byB.set(b, (byC = new Map()));
+    lastMids = mids;
+    lastA = a;
+    lastB = b;
+    lastByC = byC;
+  }
   let r = byC.get(c);
   if (r === undefined) {
     byC.set(c, (r = utf8(make(a, b, c))));
@@ -252,31 +268,9 @@ function allFinite(a: readonly number[]): boolean {
   return true;
 }
 
-// a change to a record is a run of `set` events for one (replica, key): its field map, looked up once
-let lastAt = '';
-let lastKey = '';
-let lastByF: Map<string, Uint8Array> | undefined;
-
-function setPiece(at: string, key: string, f: string): Uint8Array {
-  if (lastByF === undefined || at !== lastAt || key !== lastKey) {
-    let byKey = setMids.get(at);
-    if (byKey === undefined) setMids.set(at, (byKey = new Map()));
-    lastByF = byKey.get(key);
-    if (lastByF === undefined) byKey.set(key, (lastByF = new Map()));
-    lastAt = at;
-    lastKey = key;
-  }
-  let r = lastByF.get(f);
-  if (r === undefined) {
-    lastByF.set(f, (r = utf8(setMid(at, key, f))));
-    cached++;
-  }
-  return r;
-}
-
 /** A `set` event: `{"t":…` + the cached middle + from, to. False if it does not fit the buffer. */
 function setEvent(o: Out, s: SetEvent): boolean {
-  const m = setPiece(s.at, s.key, s.f);
+  const m = mid(setMids, s.at, s.key, s.f, setMid);
   if (!o.room(m.length + 12 + 3 * NUM)) return false;
   const b = o.b;
   let p = put(b, o.p, T);
@@ -355,15 +349,8 @@ const isPlainObject = (x: unknown): x is Record<string, unknown> => typeof x ===
 
 /** `"name":` as UTF-8, cached. */
 const names = new Map<string, Uint8Array>();
-function name(k: string): Uint8Array {
-  let r = names.get(k);
-  if (r === undefined) {
-    r = utf8(`${js(k)}:`);
-    names.set(k, r);
-    cached++;
-  }
-  return r;
-}
+const nameJson = (k: string): string => `${js(k)}:`;
+const name = (k: string): Uint8Array => piece(names, k, nameJson);
 
 /** A value `flat` writes by hand: a string, a finite number, a boolean or null. */
 const scalar = (v: unknown): boolean => typeof v === 'string' || typeof v === 'boolean' || v === null || fin(v);
@@ -375,6 +362,27 @@ function scalarJson(o: Out, v: unknown, cache: boolean): void {
     else o.str(v);
   } else if (typeof v === 'number') o.num(v);
   else o.piece(v === true ? TRUE : v === false ? FALSE : NULL);
+}
+
+/** `[…]` of finite numbers. */
+function numbers(o: Out, a: readonly number[]): void {
+  o.byte(OPEN);
+  for (let i = 0; i < a.length; i++) {
+    if (i > 0) o.byte(COMMA);
+    o.num(a[i]!);
+  }
+  o.byte(CLOSE);
+}
+
+/** `{…}` of an object's `keys` with scalar values (a write's fields: the workload's fresh strings, not worth caching). */
+function scalars(o: Out, v: Readonly<Record<string, unknown>>, keys: readonly string[]): void {
+  o.byte(OPEN_BRACE);
+  for (let i = 0; i < keys.length; i++) {
+    if (i > 0) o.byte(COMMA);
+    o.piece(name(keys[i]!));
+    scalarJson(o, v[keys[i]!], false);
+  }
+  o.byte(CLOSE_BRACE);
 }
 
 /**
@@ -401,24 +409,9 @@ function flat(o: Out, v: unknown): boolean {
     const k = keys[i]!;
     o.piece(name(k));
     const x = v[k];
-    if (Array.isArray(x)) {
-      o.byte(OPEN);
-      for (let j = 0; j < x.length; j++) {
-        if (j > 0) o.byte(COMMA);
-        o.num(x[j] as number);
-      }
-      o.byte(CLOSE);
-    } else if (isPlainObject(x)) {
-      // a write's fields: values are the workload's fresh strings, not worth caching
-      const inner = Object.keys(x);
-      o.byte(OPEN_BRACE);
-      for (let j = 0; j < inner.length; j++) {
-        if (j > 0) o.byte(COMMA);
-        o.piece(name(inner[j]!));
-        scalarJson(o, x[inner[j]!], false);
-      }
-      o.byte(CLOSE_BRACE);
-    } else scalarJson(o, x, true);
+    if (Array.isArray(x)) numbers(o, x as number[]);
+    else if (isPlainObject(x)) scalars(o, x, Object.keys(x));
+    else scalarJson(o, x, true);
   }
   o.byte(CLOSE_BRACE);
   return true;
@@ -430,10 +423,10 @@ const writeMids: Mids = new Map();
 const writeMid = (origin: string, originKind: string, kind: string): string => `,"origin":${js(origin)},"originKind":${js(originKind)},"kind":${js(kind)},"key":`;
 const ID = utf8('{"id":');
 const COMMA_T = utf8(',"t":');
-const FIELDS = utf8(',"fields":{');
-const WRITER = utf8('},"writer":');
+const FIELDS = utf8(',"fields":');
+const WRITER = utf8(',"writer":');
 const RANK = utf8(',"rank":');
-const CLOCK = utf8(',"clock":[');
+const CLOCK = utf8(',"clock":');
 
 /** The field names of a write record as the simulator builds it (its keys, in its order, of their types); undefined for anything else. */
 function writeFields(w: WriteRecord): string[] | undefined {
@@ -462,23 +455,13 @@ function write(o: Out, w: WriteRecord): void {
   o.piece(mid(writeMids, w.origin, w.originKind, w.kind, writeMid));
   o.piece(q(w.key));
   o.piece(FIELDS);
-  for (let i = 0; i < fields.length; i++) {
-    if (i > 0) o.byte(COMMA);
-    const f = fields[i]!;
-    o.piece(name(f));
-    scalarJson(o, w.fields[f], false); // the workload's values are fresh strings: not worth caching
-  }
+  scalars(o, w.fields, fields);
   o.piece(WRITER);
   o.num(w.writer);
   o.piece(RANK);
   o.num(w.rank);
   o.piece(CLOCK);
-  const clock = w.clock;
-  for (let i = 0; i < clock.length; i++) {
-    if (i > 0) o.byte(COMMA);
-    o.num(clock[i]!);
-  }
-  o.byte(CLOSE);
+  numbers(o, w.clock);
   o.byte(CLOSE_BRACE);
 }
 
@@ -514,10 +497,10 @@ export function writeHistoryJson(h: History, sink: ByteSink, buf: Buffer = BUF):
   if (cached > CACHE_LIMIT) {
     quoted.clear();
     setMids.clear();
-    lastByF = undefined;
     sendMids.clear();
     names.clear();
     writeMids.clear();
+    lastByC = undefined;
     cached = 0;
   }
   const o = new Out(sink, buf);

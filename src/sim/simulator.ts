@@ -215,59 +215,42 @@ export function simulate(scenario: Scenario, variant: AlgorithmVariant, seed: bi
   const push = (ev: HistoryEvent): void => {
     events.push(ev);
   };
-  const diff = (at: Node, key: string, prev: Rec | undefined, next: Rec): void => {
+  /**
+   * The set events of a record's change, and with `remote` (a pulled record) what the device learns:
+   * it now holds a state including the writes of the cells it took from `remote`, so it knows them
+   * (and what they knew). One pass over the new cells does both; a write seen in the cell before is
+   * not learnt again (a create's cells share one write).
+   */
+  const diff = (at: Node, key: string, prev: Rec | undefined, next: Rec, remote?: Rec): void => {
     const pc = prev === undefined ? NO_CELLS : prev.cells;
     const nc = next.cells;
     // records are immutable: an algorithm that kept the cells object changed no cell
-    if (pc !== nc) {
+    const changed = pc !== nc;
+    if (changed || remote !== undefined) {
+      const rc = remote?.cells;
       const nf = fieldsOf(next);
+      let learnt = -1;
       for (const f of nf) {
-        const from = pc[f]?.w ?? -1;
         const to = nc[f]!.w;
-        if (from !== to) push(new SetEvent(now, at.id, key, f, from, to));
+        if (changed) {
+          const from = pc[f]?.w ?? -1;
+          if (from !== to) push(new SetEvent(now, at.id, key, f, from, to));
+        }
+        if (rc !== undefined && to !== learnt && rc[f]?.w === to) {
+          learn(at, to);
+          learnt = to;
+        }
       }
-      if (prev !== undefined && prev.fields !== nf) deleted(at, key, prev, nc);
+      // a record that shares its field list with the new one lost no field
+      if (changed && prev !== undefined && prev.fields !== nf) {
+        for (const f of fieldsOf(prev)) {
+          if (!(f in nc)) push(new SetEvent(now, at.id, key, f, pc[f]!.w, -1));
+        }
+      }
     }
     const fromEx = prev?.ex.w ?? -1;
     if (fromEx !== next.ex.w) push(new SetEvent(now, at.id, key, EXISTS, fromEx, next.ex.w));
-  };
-  /**
-   * The set events of the fields `prev` had and the new cells do not (a record that shares its
-   * field list with the new one has none: `diff` does not ask).
-   */
-  const deleted = (at: Node, key: string, prev: Rec, nc: Rec['cells']): void => {
-    const pc = prev.cells;
-    for (const f of fieldsOf(prev)) {
-      if (!(f in nc)) push(new SetEvent(now, at.id, key, f, pc[f]!.w, -1));
-    }
-  };
-  /**
-   * `diff` of a pulled record, and what the device learns from it: it now holds a state including
-   * the writes of the cells it took from `remote`, so it knows them (and what they knew). One pass
-   * over the new cells does both; a write seen in the cell before is not learnt again (a create's
-   * cells share one write).
-   */
-  const pulled = (at: Node, key: string, prev: Rec | undefined, next: Rec, remote: Rec): void => {
-    const pc = prev === undefined ? NO_CELLS : prev.cells;
-    const nc = next.cells;
-    const rc = remote.cells;
-    const nf = fieldsOf(next);
-    let learnt = -1;
-    for (const f of nf) {
-      const to = nc[f]!.w;
-      if (pc !== nc) {
-        const from = pc[f]?.w ?? -1;
-        if (from !== to) push(new SetEvent(now, at.id, key, f, from, to));
-      }
-      if (to !== learnt && rc[f]?.w === to) {
-        learn(at, to);
-        learnt = to;
-      }
-    }
-    if (pc !== nc && prev !== undefined && prev.fields !== nf) deleted(at, key, prev, nc);
-    const fromEx = prev?.ex.w ?? -1;
-    if (fromEx !== next.ex.w) push(new SetEvent(now, at.id, key, EXISTS, fromEx, next.ex.w));
-    if (remote.ex.w === next.ex.w) learn(at, next.ex.w);
+    if (remote !== undefined && remote.ex.w === next.ex.w) learn(at, next.ex.w);
   };
   const learn = (node: Node, w: number): void => {
     const clock = writes[w]!.clock;
@@ -648,7 +631,7 @@ export function simulate(scenario: Scenario, variant: AlgorithmVariant, seed: bi
         const local = node.store[keyId];
         const next = alg.pullApply(node.ctx, local, remote, readsPending ? pendingFields(node, keyId) : null);
         if (next === undefined || next === local) continue;
-        pulled(node, key, local, next, remote);
+        diff(node, key, local, next, remote);
         node.store[keyId] = next;
       }
       node.cursor = cursor;
