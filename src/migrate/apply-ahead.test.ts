@@ -9,12 +9,18 @@ import { createRecordHasher } from '../integrity/index.js';
 import { workerScript } from '../integrity/scan-pool.js';
 import { openSnapshot } from '../snapshot/open.js';
 import { scratchDir } from '../test-support/cli.js';
-import { applyPlan, checkOutput, hashBulkRows, migrateScanContext, migrationPool, withoutGeneralRows } from './apply.js';
+import { checkOutput, hashBulkRows, migrateScanContext, migrationPool, withoutGeneralRows, writePlan } from './apply.js';
 import { loadLegacy } from './load.js';
 import { planMigration } from './plan.js';
 import { generateTripleLayerSnapshot } from './synthetic.js';
 
 const sha = (p: string): string => createHash('sha256').update(readFileSync(p)).digest('hex');
+/** The plan written and on disk: its digests. */
+async function applyPlan(...args: Parameters<typeof writePlan>): Promise<Record<string, string>> {
+  const { digests, synced } = await writePlan(...args);
+  await synced;
+  return digests;
+}
 
 describe('bulk checksums hashed ahead', () => {
   it('write the same bytes and digests as the inline checksum function', async () => {

@@ -75,21 +75,12 @@ export function storedReport(plan: MigrationPlan): object {
 }
 
 /**
- * Writes the plan into `tempPath` (replacing any leftover there) and fsyncs it. Returns the complete
- * per-collection digests: the plan's, plus the bulk-copied rows digested as they were inserted.
- * A bulk copy hashed ahead (`ahead`) is inserted range by range as each range's checksums arrive,
- * so the rows already hashed go in while the scan workers hash the rest.
- */
-export async function applyPlan(...args: Parameters<typeof writePlan>): Promise<Record<string, string>> {
-  const { digests, synced } = await writePlan(...args);
-  await synced;
-  return digests;
-}
-
-/**
- * `applyPlan` without waiting for the fsync: `synced` settles when the written file is on disk.
- * The fsync runs on libuv's thread pool, so the caller can re-read (verify) the file meanwhile;
- * it must await `synced` before publishing.
+ * Writes the plan into `tempPath` (replacing any leftover there) and fsyncs it. `digests` are the
+ * complete per-collection digests: the plan's, plus the bulk-copied rows digested as they were
+ * inserted. A bulk copy hashed ahead (`ahead`) is inserted range by range as each range's checksums
+ * arrive, so the rows already hashed go in while the scan workers hash the rest. The fsync runs on
+ * libuv's thread pool and `synced` settles when the file is on disk, so the caller can re-read
+ * (verify) the file meanwhile; it must await `synced` before publishing.
  */
 export async function writePlan(
   plan: MigrationPlan,
